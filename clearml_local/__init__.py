@@ -1,0 +1,1 @@
+"""A local ClearML-compatible server: ClearML's REST API, file server and a web UI on SQLite."""

@@ -1,0 +1,60 @@
+"""Command line: `python -m clearml_local serve` starts the local ClearML-compatible server."""
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from .server import Server, open_sockets, serve
+from .settings import DEFAULT_DATA_DIR, DEFAULT_PORTS, Settings, client_environment
+from .settings import write_client_files
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m clearml_local",
+                                     description="A local ClearML-compatible server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("serve", help="start the API, file server and web UI")
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    run.add_argument("--port", type=int, default=DEFAULT_PORTS["api"],
+                     help="API port (default: %(default)s; 0 picks a free one)")
+    run.add_argument("--web-port", type=int, default=DEFAULT_PORTS["web"],
+                     help="web UI port (default: %(default)s)")
+    run.add_argument("--files-port", type=int, default=DEFAULT_PORTS["files"],
+                     help="file server port (default: %(default)s)")
+    run.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                     help="where the database, files and credentials live (default: %(default)s)")
+    run.add_argument("--access-key", help="API access key (default: generated at first start)")
+    run.add_argument("--secret-key", help="API secret key (default: generated at first start)")
+    run.add_argument("--public-host", default="",
+                     help="host name clients use to reach this server, if not --host")
+    run.add_argument("--log-level", default="warning",
+                     choices=["debug", "info", "warning", "error"])
+    args = parser.parse_args(argv)
+    if bool(args.access_key) != bool(args.secret_key):
+        parser.error("--access-key and --secret-key go together")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    settings = Settings(data_dir=args.data_dir.expanduser().resolve(), host=args.host,
+                        api_port=args.port, web_port=args.web_port, files_port=args.files_port,
+                        public_host=args.public_host)
+    sockets = open_sockets(settings)
+    server = Server(settings, args.access_key, args.secret_key)
+    conf, env = write_client_files(settings, server.credentials)
+    print(f"ClearML local server, data in {settings.data_dir}\n"
+          f"  API:   {settings.api_url}\n  Web:   {settings.web_url}\n"
+          f"  Files: {settings.files_url}\n"
+          f"Point the ClearML SDK and clearml-agent at it with either\n"
+          f"  export CLEARML_CONFIG_FILE={conf}\nor these variables (also in {env}):")
+    for key, value in client_environment(settings, server.credentials).items():
+        print(f"  export {key}={value}")
+    sys.stdout.flush()
+    asyncio.run(serve(server, sockets, args.log_level))
+
+
+if __name__ == "__main__":
+    main()

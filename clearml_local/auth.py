@@ -1,0 +1,99 @@
+"""Credentials and tokens: the access key pair clients log in with and the JWTs they get back."""
+import base64
+import binascii
+import json
+import os
+import secrets
+import string
+import time
+
+import jwt
+
+from . import errors
+
+API_VERSION = "2.23"
+SERVER_VERSION = "2.0.0"
+TOKEN_LIFETIME = 30 * 24 * 3600
+COMPANY = {"id": "local", "name": "local"}
+
+
+def _random(length, alphabet=string.ascii_uppercase + string.digits):
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+class Credentials:
+    """The server's single key pair and token signing key, kept in <data_dir>/credentials.json.
+
+    Generated at first start unless given; given keys replace the stored ones.
+    """
+
+    def __init__(self, data_dir, access_key=None, secret_key=None):
+        path = data_dir / "credentials.json"
+        stored = json.loads(path.read_text()) if path.exists() else {}
+        self.access_key = access_key or stored.get("access_key") or _random(24)
+        self.secret_key = secret_key or stored.get("secret_key") or _random(
+            48, string.ascii_letters + string.digits)
+        self.signing_key = stored.get("signing_key") or secrets.token_hex(32)
+        self.user = {"id": stored.get("user_id") or secrets.token_hex(16), "name": "local user"}
+        fresh = {"access_key": self.access_key, "secret_key": self.secret_key,
+                 "signing_key": self.signing_key, "user_id": self.user["id"]}
+        if fresh != stored:
+            path.write_text(json.dumps(fresh, indent=2))
+            os.chmod(path, 0o600)
+
+    @property
+    def identity(self):
+        return {"company": COMPANY["id"], "company_name": COMPANY["name"],
+                "user": self.user["id"], "user_name": self.user["name"], "role": "admin"}
+
+    def login(self, authorization, expiration_sec=None):
+        """A token for a Basic authorization header; raises Unauthorized on bad credentials."""
+        key, secret = self._basic(authorization)
+        if not (secrets.compare_digest(key, self.access_key)
+                and secrets.compare_digest(secret, self.secret_key)):
+            raise errors.InvalidCredentials()
+        issued = int(time.time())
+        lifetime = TOKEN_LIFETIME
+        if expiration_sec is not None:
+            try:
+                lifetime = max(60, min(int(expiration_sec), TOKEN_LIFETIME))
+            except (TypeError, ValueError):
+                raise errors.FieldsTypeError("expiration_sec must be an integer") from None
+        claims = {"identity": self.identity, "api_version": API_VERSION,
+                  "server_version": SERVER_VERSION, "server_build": "local",
+                  "feature_set": "basic", "env": "local", "iat": issued, "exp": issued + lifetime}
+        return jwt.encode(claims, self.signing_key, algorithm="HS256")
+
+    def authenticate(self, authorization):
+        """The identity behind an Authorization header (Bearer token or Basic key pair)."""
+        if not authorization:
+            raise errors.Unauthorized()
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "basic":
+            self.login(authorization)
+            return self.identity
+        if scheme.lower() != "bearer" or not value:
+            raise errors.BadCredentials("unauthorized (bad authentication header type)")
+        return self.verify(value.strip())
+
+    def verify(self, token):
+        try:
+            claims = jwt.decode(token, self.signing_key, algorithms=["HS256"])
+        except jwt.ExpiredSignatureError:
+            raise errors.InvalidToken("token expired") from None
+        except jwt.PyJWTError:
+            raise errors.InvalidToken() from None
+        return claims["identity"]
+
+    @staticmethod
+    def _basic(authorization):
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme.lower() != "basic":
+            raise errors.Unauthorized()
+        try:
+            key, sep, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise errors.BadCredentials() from None
+        if not sep:
+            raise errors.BadCredentials()
+        return key, secret

@@ -1,0 +1,117 @@
+"""The route table: every API endpoint this server answers, declared once."""
+from dataclasses import dataclass
+from typing import Callable
+
+from .services import auth, events, models, projects, queues, tasks, workers
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    handler: Callable
+    batch: bool = False  # The body is JSON lines (events.add_batch).
+    public: bool = False  # Answered without a token (auth.login checks its own credentials).
+
+
+ROUTES = {
+    "auth.login": Endpoint(auth.login, public=True),
+    "auth.logout": Endpoint(auth.logout),
+    "users.get_current_user": Endpoint(auth.get_current_user),
+    "users.get_all": Endpoint(auth.get_all_users),
+    "users.get_all_ex": Endpoint(auth.get_all_users),
+    "users.get_preferences": Endpoint(auth.get_preferences),
+    "users.get_vaults": Endpoint(auth.get_vaults),
+    "server.info": Endpoint(auth.server_info),
+    "debug.ping": Endpoint(auth.ping, public=True),
+
+    "projects.create": Endpoint(projects.create),
+    "projects.get_by_id": Endpoint(projects.get_by_id),
+    "projects.get_all": Endpoint(projects.get_all),
+    "projects.get_all_ex": Endpoint(projects.get_all),
+    "projects.update": Endpoint(projects.update),
+    "projects.delete": Endpoint(projects.delete),
+
+    "tasks.create": Endpoint(tasks.create),
+    "tasks.get_by_id": Endpoint(tasks.get_by_id),
+    "tasks.get_all": Endpoint(tasks.get_all),
+    "tasks.get_all_ex": Endpoint(tasks.get_all),
+    "tasks.get_types": Endpoint(tasks.get_types),
+    "tasks.edit": Endpoint(tasks.edit),
+    "tasks.update": Endpoint(tasks.update),
+    "tasks.started": Endpoint(tasks.started),
+    "tasks.completed": Endpoint(tasks.completed),
+    "tasks.failed": Endpoint(tasks.failed),
+    "tasks.stopped": Endpoint(tasks.stopped),
+    "tasks.close": Endpoint(tasks.closed),
+    "tasks.publish": Endpoint(tasks.published),
+    "tasks.stop": Endpoint(tasks.stop),
+    "tasks.stop_many": Endpoint(tasks.stop_many),
+    "tasks.reset": Endpoint(tasks.reset),
+    "tasks.reset_many": Endpoint(tasks.reset_many),
+    "tasks.enqueue": Endpoint(tasks.enqueue),
+    "tasks.enqueue_many": Endpoint(tasks.enqueue_many),
+    "tasks.dequeue": Endpoint(tasks.dequeue),
+    "tasks.clone": Endpoint(tasks.clone),
+    "tasks.delete": Endpoint(tasks.delete),
+    "tasks.delete_many": Endpoint(tasks.delete_many),
+    "tasks.archive": Endpoint(tasks.archive),
+    "tasks.archive_many": Endpoint(tasks.archive_many),
+    "tasks.unarchive_many": Endpoint(tasks.unarchive_many),
+    "tasks.ping": Endpoint(tasks.ping),
+    "tasks.set_requirements": Endpoint(tasks.set_requirements),
+    "tasks.add_or_update_artifacts": Endpoint(tasks.add_or_update_artifacts),
+    "tasks.delete_artifacts": Endpoint(tasks.delete_artifacts),
+    "tasks.add_or_update_model": Endpoint(tasks.add_or_update_model),
+    "tasks.get_hyper_params": Endpoint(tasks.get_hyper_params),
+    "tasks.edit_hyper_params": Endpoint(tasks.edit_hyper_params),
+    "tasks.get_configurations": Endpoint(tasks.get_configurations),
+    "tasks.get_configuration_names": Endpoint(tasks.get_configuration_names),
+    "tasks.edit_configuration": Endpoint(tasks.edit_configuration),
+
+    "queues.create": Endpoint(queues.create),
+    "queues.get_by_id": Endpoint(queues.get_by_id),
+    "queues.get_all": Endpoint(queues.get_all),
+    "queues.get_all_ex": Endpoint(queues.get_all),
+    "queues.get_default": Endpoint(queues.get_default),
+    "queues.update": Endpoint(queues.update),
+    "queues.delete": Endpoint(queues.delete),
+    "queues.get_next_task": Endpoint(queues.get_next_task),
+    "queues.add_task": Endpoint(queues.add_task),
+    "queues.remove_task": Endpoint(queues.remove_task),
+    "queues.move_task_forward": Endpoint(queues.move_task_forward),
+    "queues.move_task_backward": Endpoint(queues.move_task_backward),
+    "queues.move_task_to_front": Endpoint(queues.move_task_to_front),
+    "queues.move_task_to_back": Endpoint(queues.move_task_to_back),
+    "queues.get_num_entries": Endpoint(queues.get_num_entries),
+    "queues.get_queue_metrics": Endpoint(queues.get_queue_metrics),
+
+    "workers.register": Endpoint(workers.register),
+    "workers.unregister": Endpoint(workers.unregister),
+    "workers.status_report": Endpoint(workers.status_report),
+    "workers.get_all": Endpoint(workers.get_all),
+    "workers.get_runtime_properties": Endpoint(workers.get_runtime_properties),
+    "workers.set_runtime_properties": Endpoint(workers.set_runtime_properties),
+
+    "events.add": Endpoint(events.add),
+    "events.add_batch": Endpoint(events.add_batch, batch=True),
+    "events.scalar_metrics_iter_histogram": Endpoint(events.scalar_metrics_iter_histogram),
+    "events.get_task_log": Endpoint(events.get_task_log),
+    "events.get_task_events": Endpoint(events.get_task_events),
+    "events.get_task_plots": Endpoint(events.get_task_plots),
+    "events.get_task_metrics": Endpoint(events.get_task_metrics),
+    "events.get_scalar_metrics_and_variants": Endpoint(events.get_scalar_metrics_and_variants),
+    "events.get_task_latest_scalar_values": Endpoint(events.get_task_latest_scalar_values),
+    "events.debug_images": Endpoint(events.debug_images),
+    "events.delete_for_task": Endpoint(events.delete_for_task),
+
+    "models.create": Endpoint(models.create),
+    "models.get_by_id": Endpoint(models.get_by_id),
+    "models.get_by_task_id": Endpoint(models.get_by_task_id),
+    "models.get_all": Endpoint(models.get_all),
+    "models.get_all_ex": Endpoint(models.get_all),
+    "models.edit": Endpoint(models.edit),
+    "models.update": Endpoint(models.edit),
+    "models.set_ready": Endpoint(models.set_ready),
+    "models.update_for_task": Endpoint(models.update_for_task),
+    "models.add_or_update_metadata": Endpoint(models.add_or_update_metadata),
+    "models.delete": Endpoint(models.delete),
+}

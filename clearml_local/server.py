@@ -1,0 +1,70 @@
+"""One process serving the API, the file server and the web UI on their own ports."""
+import asyncio
+import logging
+import signal
+import socket
+
+import uvicorn
+
+from .api import create_api_app
+from .auth import Credentials
+from .files import create_files_app
+from .storage import Storage
+from .web import create_web_app
+
+
+class Server:
+    """The server's shared state: settings, storage and credentials."""
+
+    def __init__(self, settings, access_key=None, secret_key=None):
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.credentials = Credentials(settings.data_dir, access_key, secret_key)
+        self.storage = Storage(settings.data_dir / "clearml.db")
+
+
+def bind(host, port):
+    """A listening socket; port 0 lets the OS choose a free one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror}; "
+                         "choose another port with --port/--web-port/--files-port") from None
+    sock.listen(256)
+    sock.setblocking(False)
+    return sock
+
+
+def open_sockets(settings):
+    """Bind the three ports and record the ones the OS chose."""
+    sockets = {}
+    for name in ("api", "web", "files"):
+        sock = bind(settings.host, getattr(settings, f"{name}_port"))
+        setattr(settings, f"{name}_port", sock.getsockname()[1])
+        sockets[name] = sock
+    return sockets
+
+
+async def serve(server, sockets, log_level="warning"):
+    apps = {"api": create_api_app(server), "web": create_web_app(server),
+            "files": create_files_app(server)}
+    servers = []
+    for name, app in apps.items():
+        config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
+                                timeout_keep_alive=30)
+        servers.append(uvicorn.Server(config))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
+    for s in servers:
+        s.install_signal_handlers = lambda: None
+    try:
+        await asyncio.gather(*(s.serve(sockets=[sockets[name]])
+                               for s, name in zip(servers, apps)))
+    finally:
+        server.storage.close()
+        logging.getLogger("clearml_local").info("server stopped")

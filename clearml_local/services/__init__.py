@@ -1,0 +1,77 @@
+"""Request field helpers shared by the service modules."""
+from .. import errors
+
+_TYPES = {str: "a string", bool: "a boolean", int: "an integer", list: "a list", dict: "an object",
+          (int, float): "a number"}
+
+
+def field(call, name, kind=str, required=True, default=None):
+    """The request field name, checked to be of kind.
+
+    Raises MissingRequiredFields when it is required and absent, FieldsTypeError when it is of
+    another type.
+    """
+    value = call.data.get(name)
+    if value is None:
+        if required:
+            raise errors.MissingRequiredFields(f"missing required field: {name}", fields=[name])
+        return default
+    if kind is int and isinstance(value, str) and value.lstrip("-").isdigit():
+        value = int(value)
+    if kind is bool and isinstance(value, str) and value.lower() in ("true", "false"):
+        value = value.lower() == "true"
+    if not isinstance(value, kind) or (kind in (int, (int, float)) and isinstance(value, bool)):
+        raise errors.FieldsTypeError(f"field {name} must be {_TYPES.get(kind, kind)}",
+                                     field=name)
+    return value
+
+
+def id_list(call, name, required=True):
+    """A field that may hold one id or a list of ids, as a list of strings."""
+    value = call.data.get(name)
+    if value is None:
+        if required:
+            raise errors.MissingRequiredFields(f"missing required field: {name}", fields=[name])
+        return None
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in values):
+        raise errors.FieldsTypeError(f"field {name} must be an id or a list of ids", field=name)
+    return values
+
+
+def only(obj, only_fields):
+    """obj reduced to only_fields (dotted paths allowed); 'id' is always kept."""
+    if not only_fields:
+        return obj
+    result = {"id": obj.get("id")}
+    for path in only_fields:
+        if not isinstance(path, str):
+            continue
+        source, target = obj, result
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if not isinstance(source, dict) or key not in source:
+                break
+            source = source[key]
+            target = target.setdefault(key, {})
+        else:
+            if isinstance(source, dict) and keys[-1] in source:
+                target[keys[-1]] = source[keys[-1]]
+    return result
+
+
+def get_all_filters(call, *names):
+    """The get_all filters among names present in the request."""
+    return {name: call.data[name] for name in names if call.data.get(name) is not None}
+
+
+def paging(call):
+    page = field(call, "page", int, required=False)
+    page_size = field(call, "page_size", int, required=False)
+    if page_size is None:
+        page_size = field(call, "size", int, required=False)
+    if page is not None and page < 0 or page_size is not None and page_size < 1:
+        raise errors.ValidationError("page must be >= 0 and page_size >= 1")
+    if page is not None and page_size is None:
+        page_size = 500
+    return page, page_size

@@ -1,0 +1,83 @@
+"""The models.* service: registered models, their files' URIs and the tasks that made them."""
+from ..storage import MODEL_EDITABLE
+from . import field, get_all_filters, only, paging
+
+
+def _fields(call):
+    return {key: call.data[key] for key in MODEL_EDITABLE if key in call.data}
+
+
+def create(call):
+    field(call, "name")
+    model_id = call.storage.create_model(_fields(call), call.identity)
+    if call.data.get("task"):
+        call.storage.add_task_model(call.data["task"], model_id, "output", call.data["name"])
+    return {"id": model_id, "created": True}
+
+
+def get_by_id(call):
+    return {"model": call.storage.get_model(field(call, "model"))}
+
+
+def get_by_task_id(call):
+    task = call.storage.get_task(field(call, "task"))
+    output = task["models"].get("output") or []
+    return {"model": call.storage.get_model(output[-1]["model"]) if output else None}
+
+
+def get_all(call):
+    filters = get_all_filters(call, "id", "name", "project", "task", "framework", "tags",
+                              "system_tags", "user", "search_text")
+    page, page_size = paging(call)
+    models = call.storage.query("models", filters, field(call, "order_by", list, required=False),
+                                page, page_size)
+    if call.data.get("ready") is not None:
+        models = [m for m in models if m["ready"] == bool(call.data["ready"])]
+    only_fields = field(call, "only_fields", list, required=False)
+    return {"models": [only(model, only_fields) for model in models]}
+
+
+def edit(call):
+    return {"updated": 1, "fields": call.storage.edit_model(field(call, "model"), _fields(call))}
+
+
+def set_ready(call):
+    call.storage.edit_model(field(call, "model"), {"ready": True})
+    return {"updated": 1}
+
+
+def update_for_task(call):
+    """Create or update the output model of a task."""
+    task_id = field(call, "task")
+    task = call.storage.get_task(task_id)
+    fields = _fields(call)
+    model_id = field(call, "override_model_id", required=False)
+    if model_id is None:
+        output = task["models"].get("output") or []
+        model_id = output[-1]["model"] if output else None
+    if model_id is None:
+        fields.setdefault("name", task["name"])
+        fields.update(task=task_id, project=task["project"])
+        model_id = call.storage.create_model(fields, call.identity)
+        created = True
+    else:
+        call.storage.edit_model(model_id, fields)
+        created = False
+    call.storage.add_task_model(task_id, model_id, "output", fields.get("name") or task["name"])
+    return {"id": model_id, "created": created, "updated": 0 if created else 1}
+
+
+def add_or_update_metadata(call):
+    model_id = field(call, "model")
+    model = call.storage.get_model(model_id)
+    metadata = dict(model["metadata"])
+    for item in field(call, "metadata", list):
+        if isinstance(item, dict) and isinstance(item.get("key"), str):
+            metadata[item["key"]] = item
+    call.storage.edit_model(model_id, {"metadata": metadata})
+    return {"updated": 1}
+
+
+def delete(call):
+    model = call.storage.delete_model(field(call, "model"))
+    return {"deleted": 1, "url": model["uri"]}

@@ -1,0 +1,85 @@
+"""The queues.* service: queues and the order of the tasks waiting in them."""
+from .. import errors
+from . import field, get_all_filters, only, paging
+
+
+def create(call):
+    field(call, "name")
+    return {"id": call.storage.create_queue(call.data, call.identity)}
+
+
+def get_by_id(call):
+    return {"queue": call.storage.get_queue(field(call, "queue"))}
+
+
+def get_all(call):
+    filters = get_all_filters(call, "id", "name", "tags", "system_tags", "search_text")
+    page, page_size = paging(call)
+    queues = call.storage.query("queues", filters, field(call, "order_by", list, required=False),
+                                page, page_size)
+    only_fields = field(call, "only_fields", list, required=False)
+    return {"queues": [only(call.storage.get_queue(q["id"]), only_fields) for q in queues]}
+
+
+def get_default(call):
+    queues = call.storage.query("queues", {"system_tags": ["default"]})
+    if not queues:
+        raise errors.NoDefaultQueue()
+    return {"id": queues[0]["id"], "name": queues[0]["name"]}
+
+
+def update(call):
+    fields = {k: call.data[k] for k in ("name", "tags", "system_tags", "metadata") if k in call.data}
+    return {"updated": 1, "fields": call.storage.edit_queue(field(call, "queue"), fields)}
+
+
+def delete(call):
+    call.storage.delete_queue(field(call, "queue"),
+                              field(call, "force", bool, required=False, default=False))
+    return {"deleted": 1}
+
+
+def get_next_task(call):
+    """The first queued task, taken off the queue; {} when the queue is empty."""
+    entry = call.storage.pop_queue(field(call, "queue"))
+    return {"entry": entry} if entry else {}
+
+
+def add_task(call):
+    call.storage.enqueue_task(field(call, "task"), field(call, "queue"))
+    return {"added": 1}
+
+
+def remove_task(call):
+    task_id, queue_id = field(call, "task"), field(call, "queue")
+    if task_id not in [e["task"] for e in call.storage.get_queue(queue_id)["entries"]]:
+        raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
+    call.storage.dequeue_task(task_id)
+    return {"removed": 1}
+
+
+def _move(position_of):
+    def handler(call):
+        queue_id, task_id = field(call, "queue"), field(call, "task")
+        entries = call.storage.get_queue(queue_id)["entries"]
+        tasks = [e["task"] for e in entries]
+        if task_id not in tasks:
+            raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
+        target = position_of(tasks.index(task_id), field(call, "count", int, required=False,
+                                                         default=1))
+        return {"position": call.storage.move_in_queue(queue_id, task_id, target)}
+    return handler
+
+
+move_task_forward = _move(lambda index, count: index - count)
+move_task_backward = _move(lambda index, count: index + count)
+move_task_to_front = _move(lambda index, count: 0)
+move_task_to_back = _move(lambda index, count: -1)
+
+
+def get_num_entries(call):
+    return {"num": len(call.storage.get_queue(field(call, "queue"))["entries"])}
+
+
+def get_queue_metrics(call):
+    return {"queues": []}

@@ -1,0 +1,79 @@
+"""Where the server listens and keeps its data, and the CLEARML_* settings that reach it."""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path.home() / ".clearml-local"
+DEFAULT_PORTS = {"api": 8008, "web": 8080, "files": 8081}  # ClearML Server's ports.
+
+
+@dataclass
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    host: str = "127.0.0.1"
+    api_port: int = DEFAULT_PORTS["api"]
+    web_port: int = DEFAULT_PORTS["web"]
+    files_port: int = DEFAULT_PORTS["files"]
+    max_body: int = 64 * 1024 * 1024
+    public_host: str = field(default="")
+
+    def url(self, port):
+        host = self.public_host or ("127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host)
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self):
+        return self.url(self.api_port)
+
+    @property
+    def web_url(self):
+        return self.url(self.web_port)
+
+    @property
+    def files_url(self):
+        return self.url(self.files_port)
+
+
+def client_environment(settings, credentials):
+    """The CLEARML_* variables that point the SDK and clearml-agent at this server."""
+    return {
+        "CLEARML_API_HOST": settings.api_url,
+        "CLEARML_WEB_HOST": settings.web_url,
+        "CLEARML_FILES_HOST": settings.files_url,
+        "CLEARML_API_ACCESS_KEY": credentials.access_key,
+        "CLEARML_API_SECRET_KEY": credentials.secret_key,
+    }
+
+
+def clearml_conf(settings, credentials):
+    """A clearml.conf for the SDK and clearml-agent, in ClearML's own format."""
+    return f"""# Written by clearml_local: points the ClearML SDK and clearml-agent at the local server.
+api {{
+    web_server: {settings.web_url}
+    api_server: {settings.api_url}
+    files_server: {settings.files_url}
+    credentials {{
+        "access_key" = "{credentials.access_key}"
+        "secret_key" = "{credentials.secret_key}"
+    }}
+}}
+sdk {{
+    development {{
+        # Agents run the stored script; no git repository is needed to run a clone.
+        store_code_diff_from_remote: false
+    }}
+}}
+"""
+
+
+def write_client_files(settings, credentials):
+    """Write clearml.conf and clearml.env into the data folder; return their paths."""
+    conf = settings.data_dir / "clearml.conf"
+    conf.write_text(clearml_conf(settings, credentials))
+    env = settings.data_dir / "clearml.env"
+    env.write_text("".join(f"export {k}={v}\n"
+                           for k, v in client_environment(settings, credentials).items())
+                   + f"export CLEARML_CONFIG_FILE={conf}\n")
+    for path in (conf, env):
+        os.chmod(path, 0o600)
+    return conf, env
