@@ -1,0 +1,140 @@
+"""Fixtures: the real local server on OS-assigned ports, and environments for the SDK and agent."""
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@dataclass
+class RunningServer:
+    """A started `python -m clearml_local serve` and how to reach it."""
+
+    process: subprocess.Popen
+    data_dir: Path
+    settings: dict
+    home: Path
+    token: str = field(default="")
+
+    @property
+    def api_url(self):
+        return self.settings["CLEARML_API_HOST"]
+
+    @property
+    def web_url(self):
+        return self.settings["CLEARML_WEB_HOST"]
+
+    @property
+    def files_url(self):
+        return self.settings["CLEARML_FILES_HOST"]
+
+    @property
+    def access_key(self):
+        return self.settings["CLEARML_API_ACCESS_KEY"]
+
+    @property
+    def secret_key(self):
+        return self.settings["CLEARML_API_SECRET_KEY"]
+
+    @property
+    def env(self):
+        """os.environ plus what points the SDK at this server, for subprocesses."""
+        return {**os.environ, **self.settings,
+                "CLEARML_CONFIG_FILE": str(self.data_dir / "clearml.conf"),
+                "CLEARML_CACHE_DIR": str(self.home / "cache"), "HOME": str(self.home),
+                "PYTHONUNBUFFERED": "1"}
+
+    @property
+    def agent_env(self):
+        """env plus what makes clearml-agent run tasks with this Python, without pip."""
+        return {**self.env, "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL": "1",
+                "CLEARML_AGENT_SKIP_PIP_VENV_INSTALL": sys.executable,
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    def call(self, endpoint, data=None, token=None, method="post", raw=None, headers=None):
+        """Send one API call; returns the parsed envelope (whatever its result code)."""
+        headers = {"Authorization": f"Bearer {token or self.token}", **(headers or {})}
+        body = raw if raw is not None else None
+        response = requests.request(method, f"{self.api_url}/{endpoint}", json=data
+                                    if raw is None else None, data=body, headers=headers,
+                                    timeout=30)
+        return response.json()
+
+    def api(self, endpoint, **data):
+        """Send one API call that must succeed; returns its data."""
+        answer = self.call(endpoint, data)
+        assert answer["meta"]["result_code"] == 200, answer["meta"]
+        return answer["data"]
+
+
+def start_server(data_dir, home, extra_args=()):
+    """Start the server on OS-assigned ports and wait until it answers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clearml_local", "serve", "--port", "0", "--web-port", "0",
+         "--files-port", "0", "--data-dir", str(data_dir), *extra_args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    settings = {}
+    for line in process.stdout:
+        line = line.strip()
+        if line.startswith("export CLEARML_") and "CONFIG_FILE" not in line:
+            key, _, value = line[len("export "):].partition("=")
+            settings[key] = value
+        if "CLEARML_API_SECRET_KEY" in settings:
+            break
+    else:
+        raise RuntimeError(f"server exited with {process.wait()} before printing its settings")
+    server = RunningServer(process, data_dir, settings, home)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            token = requests.get(f"{server.api_url}/auth.login",
+                                 auth=(server.access_key, server.secret_key), timeout=5)
+            server.token = token.json()["data"]["token"]
+            return server
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def stop_server(server):
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The real server, shared by the session; the in-process SDK is pointed at it too."""
+    base = tmp_path_factory.mktemp("server")
+    running = start_server(base / "data", base / "home")
+    (base / "home").mkdir(exist_ok=True)
+    for key in ("CLEARML_API_HOST", "CLEARML_WEB_HOST", "CLEARML_FILES_HOST",
+                "CLEARML_API_ACCESS_KEY", "CLEARML_API_SECRET_KEY", "CLEARML_CONFIG_FILE",
+                "CLEARML_CACHE_DIR"):
+        os.environ[key] = running.env[key]
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server of its own, for tests that restart or kill it."""
+    running = start_server(tmp_path / "data", tmp_path / "home")
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
