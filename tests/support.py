@@ -1,0 +1,56 @@
+"""Helpers for tests: run scripts against the server, wait for task states."""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+
+def run_script(server, name, *args, cwd, timeout=180, check=True):
+    """Run tests/scripts/<name> with the SDK pointed at server; returns the CompletedProcess."""
+    result = subprocess.run([sys.executable, str(SCRIPTS / name), *args], cwd=cwd,
+                            env=server.env, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{name} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def find_task(server, project_name, task_name):
+    """The newest task of that name in that project, as the API returns it."""
+    project = server.api("projects.get_all", name=f"^{project_name}$")["projects"][0]
+    tasks = server.api("tasks.get_all", project=[project["id"]], name=f"^{task_name}$",
+                       order_by=["-last_update"])["tasks"]
+    return tasks[0]
+
+
+def wait_for_status(server, task_id, statuses, timeout=120, log=None):
+    """Poll until the task's status is one of statuses; returns the task."""
+    deadline = time.monotonic() + timeout
+    while True:
+        task = server.api("tasks.get_by_id", task=task_id)["task"]
+        if task["status"] in statuses:
+            return task
+        if time.monotonic() > deadline:
+            extra = log() if log else ""
+            raise AssertionError(f"task {task_id} is {task['status']} after {timeout}s, "
+                                 f"expected {statuses}\n{extra}")
+        time.sleep(0.5)
+
+
+def start_agent(server, queue, cwd, *extra):
+    """A real `clearml-agent daemon` on queue, writing its output to cwd/agent.log."""
+    log = open(Path(cwd) / "agent.log", "w")
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "clearml-agent"), "daemon", "--queue", queue,
+         "--foreground", *extra], cwd=cwd, env=server.agent_env, stdout=log,
+        stderr=subprocess.STDOUT)
+
+
+def stop_process(process):
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
