@@ -28,6 +28,8 @@ def parse_args(argv):
     run.add_argument("--secret-key", help="API secret key (default: generated at first start)")
     run.add_argument("--public-host", default="",
                      help="host name clients use to reach this server, if not --host")
+    run.add_argument("--max-body", type=int, default=64 * 1024 * 1024,
+                     help="largest API request body in bytes (default: %(default)s)")
     run.add_argument("--log-level", default="warning",
                      choices=["debug", "info", "warning", "error"])
     args = parser.parse_args(argv)
@@ -41,7 +43,7 @@ def main(argv=None):
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     settings = Settings(data_dir=args.data_dir.expanduser().resolve(), host=args.host,
                         api_port=args.port, web_port=args.web_port, files_port=args.files_port,
-                        public_host=args.public_host)
+                        public_host=args.public_host, max_body=args.max_body)
     sockets = open_sockets(settings)
     server = Server(settings, args.access_key, args.secret_key)
     conf, env = write_client_files(settings, server.credentials)

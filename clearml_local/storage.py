@@ -181,6 +181,7 @@ class Storage:
             where.append(f"id IN ({', '.join('?' for _ in ids)})")
             args += ids
         if filters.get("name"):
+            _regexp(filters["name"], "")  # A malformed pattern fails even when no row is read.
             where.append("name REGEXP ?")
             args.append(filters["name"])
         for column in ("project", "parent", "status", "type", "task", "user", "framework"):

@@ -1,11 +1,118 @@
-"""The web UI (being built): for now only a landing page."""
+"""The web UI: server-rendered pages, each with a JSON twin at the same path plus '.json'."""
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote
+
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from .. import errors
+from . import auth, compare, downloads, experiment, filters, projects
+
+HERE = Path(__file__).parent
+NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page: its path, the function building its dict, and the template showing that dict."""
+
+    path: str
+    build: Callable
+    template: str
+
+
+PAGES = [
+    Page("/projects", projects.project_list, "projects.html"),
+    Page("/projects/{project_id}/experiments", projects.experiments, "experiments.html"),
+    Page("/projects/{project_id}/experiments/{task_id}", experiment.experiment,
+         "experiment.html"),
+    Page("/compare", compare.compare, "compare.html"),
+]
+
+
+def page_endpoint(page, as_json):
+    async def endpoint(request):
+        identity = auth.identity(request)
+        data = page.build(request.app.state.server, request.query_params, **request.path_params)
+        if as_json:
+            return JSONResponse(data)
+        query = f"?{request.url.query}" if request.url.query else ""
+        return request.app.state.templates.TemplateResponse(
+            request, page.template, {"page": data, "identity": identity,
+                                     "json_url": f"{request.url.path}.json{query}"})
+    return endpoint
+
+
+def page_routes(page):
+    # The JSON twin comes first: '{task_id}' would otherwise swallow 'abc.json'.
+    return [Route(page.path + ".json", page_endpoint(page, as_json=True)),
+            Route(page.path, page_endpoint(page, as_json=False))]
+
+
+async def sdk_link(request):
+    """The ClearML web app's experiment links (as the SDK prints them) → the experiment page."""
+    auth.identity(request)
+    task = request.app.state.server.storage.get_task(request.path_params["task_id"])
+    section = experiment.section_of(request.path_params.get("section", ""))
+    return RedirectResponse(f"/projects/{task.get('project') or '*'}/experiments/{task['id']}"
+                            f"#{section}", status_code=302)
+
+
+async def project_home(request):
+    return RedirectResponse(f"/projects/{request.path_params['project_id']}/experiments")
+
+
+async def home(request):
+    return RedirectResponse(auth.HOME)
+
+
+def routes():
+    return [
+        Route("/", home),
+        Route("/login", auth.login, methods=["GET", "POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        *[route for page in PAGES for route in page_routes(page)],
+        Route("/projects/{project_id}", project_home),
+        Route("/projects/{project_id}/experiments/{task_id}/{section:path}", sdk_link),
+        Route("/projects/{project_id}/tasks/{task_id}", sdk_link),
+        Route("/projects/{project_id}/tasks/{task_id}/{section:path}", sdk_link),
+        Route("/files/{path:path}", downloads.download),
+        Route("/static/plotly.min.js", downloads.plotly_js),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+
+
+def wants_json(request):
+    return request.url.path.endswith(".json")
+
+
+async def unauthorized(request, exc):
+    """JSON clients get 401; people are sent to the login page, coming back here after."""
+    if wants_json(request) or request.headers.get("authorization"):
+        return JSONResponse({"error": exc.message}, status_code=401,
+                            headers={"WWW-Authenticate": 'Bearer realm="clearml-local"'})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+async def api_error(request, exc):
+    code = 404 if isinstance(exc, NOT_FOUND) else exc.code
+    if wants_json(request):
+        return JSONResponse({"error": exc.message}, status_code=code)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"message": exc.message, "code": code}, status_code=code)
 
 
 def create_web_app(server):
-    async def index(request):
-        return HTMLResponse("<h1>ClearML local server</h1>")
-
-    return Starlette(routes=[Route("/", index)])
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.filters.update(filters.FILTERS)
+    app = Starlette(routes=routes(), exception_handlers={
+        errors.Unauthorized: unauthorized, errors.APIError: api_error})
+    app.state.server = server
+    app.state.templates = templates
+    return app

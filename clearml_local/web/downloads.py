@@ -1,0 +1,31 @@
+"""Files the pages link to: uploaded artifacts and models, and the Plotly.js bundle."""
+import importlib.util
+from pathlib import Path
+from urllib.parse import unquote
+
+from starlette.responses import FileResponse, PlainTextResponse
+
+from ..files import file_of_url
+from .auth import identity
+
+PLOTLY_JS = (Path(importlib.util.find_spec("plotly").submodule_search_locations[0])
+             / "package_data" / "plotly.min.js")
+
+
+async def download(request):
+    """A file of the file server, for a client the file server would answer too."""
+    identity(request)
+    server = request.app.state.server
+    # The raw path keeps the URL's own escaping, as the file server's URLs have it.
+    raw = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    name = raw.split("?", 1)[0][len("/files/"):]
+    path = file_of_url(server, server.settings.files_url.rstrip("/") + "/" + name)
+    if path is None:
+        return PlainTextResponse("file not found", status_code=404)
+    return FileResponse(path, filename=unquote(path.name))
+
+
+async def plotly_js(request):
+    """Plotly.js from the installed plotly package: the pages need no internet."""
+    return FileResponse(PLOTLY_JS, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})

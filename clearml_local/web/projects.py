@@ -1,0 +1,115 @@
+"""The projects list and a project's experiments table."""
+from collections import Counter
+from urllib.parse import urlencode
+
+from . import summary
+
+VISIBLE = ["-hidden", "-archived"]
+FILTERS = ("name", "status", "parent", "type")
+DEFAULT_SORT = "-created"
+ALL_PROJECTS = {"id": "*", "name": "All projects"}
+
+
+def project_list(server, query):
+    """Every project with how many experiments it has in each status."""
+    tasks = server.storage.query("tasks", {"system_tags": VISIBLE})
+    counts = {}
+    for task in tasks:
+        counts.setdefault(task["project"], Counter())[task["status"]] += 1
+    projects = [
+        {"id": p["id"], "name": p["name"], "description": p["description"],
+         "created": p["created"], "last_update": p["last_update"],
+         "url": f"/projects/{p['id']}/experiments",
+         "experiments": sum(counts.get(p["id"], {}).values()),
+         "statuses": dict(counts.get(p["id"], {}))}
+        for p in server.storage.query("projects", order_by=["name"])]
+    return {"title": "Projects", "projects": projects, "experiments": len(tasks),
+            "all_url": "/projects/*/experiments"}
+
+
+def experiments(server, query, project_id):
+    """A project's experiments ('*': all projects), filtered and sorted as the query asks.
+
+    Query: name (substring), status, parent, type; sort = a column key, '-' for descending.
+    Raises InvalidProjectId for an unknown project.
+    """
+    storage = server.storage
+    project = ALL_PROJECTS if project_id == "*" else storage.get_project(project_id)
+    tasks = storage.query("tasks", {"project": None if project_id == "*" else project_id,
+                                    "system_tags": VISIBLE})
+    everything = summary.rows(storage, tasks)
+    clones = Counter(row["parent"]["id"] for row in everything if row["parent"])
+    for row in everything:
+        row["clones"] = clones.get(row["id"], 0)
+    filters = {key: query.get(key, "") for key in FILTERS}
+    shown = [row for row in everything if _matches(row, filters)]
+    columns = _columns(shown)
+    sort = query.get("sort") or DEFAULT_SORT
+    if sort.lstrip("-") not in _column_keys(columns):
+        sort = DEFAULT_SORT
+    return {
+        "title": project["name"], "project": {"id": project["id"], "name": project["name"]},
+        "filters": filters, "sort": sort, "columns": columns,
+        "experiments": _sorted(shown, sort), "total": len(everything),
+        "running": any(row["status"] in summary.RUNNING for row in shown),
+        "facets": _facets(everything),
+        "compare_clones_url": (f"/compare?{urlencode({'parent': filters['parent']})}"
+                               if filters["parent"] else None),
+    }
+
+
+def _matches(row, filters):
+    return ((not filters["name"] or filters["name"].lower() in row["name"].lower()
+             or filters["name"] == row["id"])
+            and (not filters["status"] or row["status"] == filters["status"])
+            and (not filters["type"] or row["type"] == filters["type"])
+            and (not filters["parent"] or (row["parent"] or {}).get("id") == filters["parent"]))
+
+
+def _columns(rows):
+    """The hyperparameter and result-metric columns any of the rows has."""
+    params = list(dict.fromkeys(key for row in rows for key in row["params"]))
+    metrics = {}
+    for row in rows:
+        for key, entry in row["metrics"].items():
+            if summary.is_result(entry["metric"]):
+                metrics.setdefault(key, {"key": key, "metric": entry["metric"],
+                                         "variant": entry["variant"]})
+    return {"params": sorted(params, key=str.lower),
+            "metrics": sorted(metrics.values(), key=lambda m: m["key"].lower())}
+
+
+def _column_keys(columns):
+    return (["name", "type", "status", "parent", "queue", "created", "started", "duration"]
+            + [f"param:{key}" for key in columns["params"]]
+            + [f"metric:{m['key']}" for m in columns["metrics"]])
+
+
+def _cell(row, column):
+    if column.startswith("param:"):
+        return row["params"].get(column[len("param:"):])
+    if column.startswith("metric:"):
+        return (row["metrics"].get(column[len("metric:"):]) or {}).get("last")
+    if column in ("parent", "queue"):
+        return (row[column] or {}).get("name")
+    return row.get(column)
+
+
+def _sorted(rows, sort):
+    """rows ordered by one column; rows without a value come last either way."""
+    column, descending = sort.lstrip("-"), sort.startswith("-")
+    keyed = [(summary.sort_value(_cell(row, column)), row) for row in rows]
+    present = sorted((item for item in keyed if item[0][0] < 2), key=lambda item: item[0],
+                     reverse=descending)
+    return [row for _, row in present] + [row for key, row in keyed if key[0] == 2]
+
+
+def _facets(rows):
+    parents = {}
+    for row in rows:
+        if row["parent"]:
+            entry = parents.setdefault(row["parent"]["id"], dict(row["parent"], count=0))
+            entry["count"] += 1
+    return {"status": dict(Counter(row["status"] for row in rows)),
+            "type": dict(Counter(row["type"] for row in rows)),
+            "parent": sorted(parents.values(), key=lambda p: p["name"].lower())}
