@@ -181,6 +181,8 @@ class Storage:
             where.append(f"id IN ({', '.join('?' for _ in ids)})")
             args += ids
         if filters.get("name"):
+            if not isinstance(filters["name"], str):
+                raise errors.FieldsTypeError("name must be a string (a regular expression)")
             _regexp(filters["name"], "")  # A malformed pattern fails even when no row is read.
             where.append("name REGEXP ?")
             args.append(filters["name"])

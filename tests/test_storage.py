@@ -1,0 +1,106 @@
+"""Storage on real SQLite: schema, transactions, queues, statuses, metrics."""
+import sqlite3
+import threading
+
+import pytest
+
+from clearml_local import errors
+from clearml_local.storage import SCHEMA_VERSION, Storage
+
+IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
+
+
+@pytest.fixture
+def storage(tmp_path):
+    store = Storage(tmp_path / "test.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def task_id(storage):
+    return storage.create_task({"name": "t", "type": "training"}, IDENTITY)
+
+
+def test_new_database_is_at_current_schema_in_wal_mode(storage):
+    assert storage.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert storage.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_keeps_data(tmp_path):
+    Storage(tmp_path / "db").create_task({"name": "kept", "type": "training"}, IDENTITY)
+    assert [t["name"] for t in Storage(tmp_path / "db").query("tasks")] == ["kept"]
+
+
+def test_newer_schema_is_refused(tmp_path):
+    sqlite3.connect(tmp_path / "db").execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(RuntimeError, match="upgrade the server"):
+        Storage(tmp_path / "db")
+
+
+def test_failed_transaction_writes_nothing(storage, task_id):
+    with pytest.raises(errors.ValidationError):
+        storage.add_events([
+            {"type": "training_stats_scalar", "task": task_id, "metric": "m", "variant": "v",
+             "iter": 0, "value": 1.0},
+            {"type": "training_stats_scalar", "task": "missing", "value": 2.0}])
+    assert storage.get_events(task_id) == []
+
+
+def test_last_metrics_follow_scalars(storage, task_id):
+    storage.add_events([{"type": "training_stats_scalar", "task": task_id, "metric": "acc",
+                         "variant": "val", "iter": i, "value": v}
+                        for i, v in enumerate([0.5, 0.9, 0.7])])
+    [entry] = [e for v in storage.get_task(task_id)["last_metrics"].values() for e in v.values()]
+    assert (entry["value"], entry["min_value"], entry["max_value"]) == (0.7, 0.5, 0.9)
+
+
+@pytest.mark.parametrize("current, new, allowed", [
+    ("created", "queued", True), ("queued", "in_progress", True),
+    ("in_progress", "completed", True), ("completed", "queued", False),
+    ("published", "created", False), ("in_progress", "in_progress", True)])
+def test_status_changes_follow_clearml_rules(storage, task_id, current, new, allowed):
+    storage.set_task_status(task_id, current, force=True)
+    if allowed:
+        assert storage.set_task_status(task_id, new)["fields"]["status"] == new
+    else:
+        with pytest.raises(errors.InvalidTaskStatus):
+            storage.set_task_status(task_id, new)
+
+
+def test_queue_keeps_order(storage):
+    queue = storage.query("queues", {"name": "^default$"})[0]["id"]
+    ids = [storage.create_task({"name": f"t{i}", "type": "training"}, IDENTITY) for i in range(3)]
+    for task in ids:
+        storage.enqueue_task(task, queue)
+    assert [storage.pop_queue(queue)["task"] for _ in ids] == ids
+    assert storage.pop_queue(queue) is None
+
+
+def test_concurrent_pops_never_share_an_entry(tmp_path):
+    first = Storage(tmp_path / "db")
+    queue = first.query("queues", {"name": "^default$"})[0]["id"]
+    ids = [first.create_task({"name": f"t{i}", "type": "training"}, IDENTITY) for i in range(40)]
+    for task in ids:
+        first.enqueue_task(task, queue)
+    taken = []
+
+    def drain():
+        store = Storage(tmp_path / "db")
+        while (entry := store.pop_queue(queue)) is not None:
+            taken.append(entry["task"])
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == sorted(ids)
+
+
+def test_clone_copies_definition_not_results(storage, task_id):
+    storage.edit_task(task_id, {"hyperparams": {"General": {"a": {"value": "1"}}}})
+    storage.set_task_status(task_id, "completed", force=True)
+    clone = storage.get_task(storage.clone_task(task_id, IDENTITY, name="c"))
+    assert (clone["status"], clone["parent"], clone["hyperparams"]) == (
+        "created", task_id, {"General": {"a": {"value": "1"}}})
