@@ -85,3 +85,19 @@ def test_crashing_script_is_marked_failed(server, tmp_path):
                      check=False)
     assert run.returncode != 0
     assert find_task(server, PROJECT, "crashing run")["status"] == "failed"
+
+
+def task_id_of(run):
+    return next(line.split()[1] for line in run.stdout.splitlines() if line.startswith("TASK "))
+
+
+def test_init_again_reuses_a_task_without_outputs(server, tmp_path):
+    first = task_id_of(run_script(server, "reuse.py", "plain", cwd=tmp_path))
+    second = task_id_of(run_script(server, "reuse.py", "plain", cwd=tmp_path))
+    assert first == second
+
+
+def test_init_again_does_not_reuse_a_task_with_artifacts(server, tmp_path):
+    first = task_id_of(run_script(server, "reuse.py", "with output", "artifact", cwd=tmp_path))
+    second = task_id_of(run_script(server, "reuse.py", "with output", cwd=tmp_path))
+    assert first != second
