@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine: `make search` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: search test setup browser server stop bench
+
+## Run ClearML's random search on the embedded local server (server, template, agent, controller).
+search: setup
+	scripts/run_search.sh $(ARGS)
+
+## Run every test, slow and browser ones included.
+test: setup browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+## Debian's chromium, for the web UI's browser tests.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+## Start only the local server, in the foreground.
+server: setup
+	$(PY) -m clearml_local serve
+
+## Stop the local server that `make search` left running.
+stop:
+	scripts/run_search.sh --stop-server
+
+## Speed, side by side with the alternatives.
+bench: setup
+	$(PY) benchmarks/run.py
