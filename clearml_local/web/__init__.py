@@ -37,6 +37,7 @@ PAGES = [
 
 def page_endpoint(page, as_json):
     async def endpoint(request):
+        request.state.json = as_json
         identity = auth.identity(request)
         data = page.build(request.app.state.server, request.query_params, **request.path_params)
         if as_json:
@@ -88,7 +89,8 @@ def routes():
 
 
 def wants_json(request):
-    return request.url.path.endswith(".json")
+    """Whether the request is for a page's JSON twin (its errors are answered in JSON too)."""
+    return getattr(request.state, "json", False)
 
 
 async def unauthorized(request, exc):

@@ -37,11 +37,10 @@ def compare(server, query):
                       "query": urlencode({"parent": parent_id} if parent_id
                                          else {"ids": ",".join(ids)})},
         "choice": choice,
-        "choices": {"metrics": list(metrics.values()), "values": VALUES, "goals": GOALS,
+        "choices": {"metrics": list(metrics.values()), "value_kinds": VALUES, "goals": GOALS,
                     "scalars": sorted({m["metric"] for m in metrics.values()}, key=str.lower)},
         "experiments": ranked,
         "params": {"differing": differing, "same": same},
-        "metric_columns": list(metrics),
         "parcoords": _parcoords(ranked, differing, choice),
         "scalars": _overlay(storage, overlaid, choice["scalars"]),
         "overlay": {"shown": len(overlaid), "of": len(ranked)},
