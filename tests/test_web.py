@@ -1,0 +1,244 @@
+"""The web UI's JSON twins against the API's own data, its login, links and downloads."""
+import json
+import re
+
+import pytest
+import requests
+
+from web_search import COMBINATIONS, build_search
+
+SEARCHED = ["General/batch_size", "General/layer_1", "General/layer_2"]
+
+
+@pytest.fixture(scope="session")
+def search(server, tmp_path_factory):
+    return build_search(server, tmp_path_factory.mktemp("web-search"))
+
+
+@pytest.fixture(scope="session")
+def web(server):
+    """A session that sends the API token, as a script reading the JSON twins would."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {server.token}"
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def browser_session(server):
+    """A session logged in through the login form, holding the cookie as a browser would."""
+    session = requests.Session()
+    answer = session.post(f"{server.web_url}/login", data={
+        "access_key": server.access_key, "secret_key": server.secret_key, "next": "/projects"})
+    assert answer.status_code == 200 and answer.url.endswith("/projects")
+    yield session
+    session.close()
+
+
+def twin(server, web, path, **params):
+    answer = web.get(f"{server.web_url}{path}.json", params=params, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def last_values(task):
+    return {f"{e['metric']}/{e['variant']}": e["value"]
+            for variants in task["last_metrics"].values() for e in variants.values()}
+
+
+def param_values(task):
+    return {f"{section}/{name}": entry["value"]
+            for section, entries in task["hyperparams"].items() for name, entry in entries.items()}
+
+
+def test_projects_twin_counts_the_search(server, web, search):
+    page = twin(server, web, "/projects")
+    tasks = server.api("tasks.get_all", project=[search.project_id])["tasks"]
+    project = next(p for p in page["projects"] if p["id"] == search.project_id)
+    assert project["experiments"] == len(tasks) == len(search.clone_ids) + 2
+    assert project["statuses"] == {"completed": len(tasks)}
+
+
+def test_experiments_twin_matches_the_api(server, web, search):
+    page = twin(server, web, f"/projects/{search.project_id}/experiments")
+    tasks = {t["id"]: t for t in server.api("tasks.get_all", project=[search.project_id])["tasks"]}
+    rows = {row["id"]: row for row in page["experiments"]}
+    assert rows.keys() == tasks.keys()
+    for task_id, task in tasks.items():
+        row = rows[task_id]
+        assert (row["name"], row["type"], row["status"]) == (task["name"], task["type"],
+                                                            task["status"])
+        assert (row["parent"] or {}).get("id") == task.get("parent")
+        assert row["params"] == param_values(task)
+        assert {k: m["last"] for k, m in row["metrics"].items()} == last_values(task)
+    assert set(SEARCHED) <= set(page["columns"]["params"])
+    assert not page["running"]
+
+
+def test_parent_filter_lists_the_clones(server, web, search):
+    page = twin(server, web, f"/projects/{search.project_id}/experiments",
+                parent=search.template_id)
+    assert sorted(row["id"] for row in page["experiments"]) == sorted(search.clone_ids)
+    assert page["compare_clones_url"] == f"/compare?parent={search.template_id}"
+
+
+@pytest.mark.parametrize("sort, reverse", [("metric:evaluate/accuracy", False),
+                                           ("-metric:evaluate/accuracy", True)])
+def test_experiments_sort_by_a_metric(server, web, search, sort, reverse):
+    page = twin(server, web, f"/projects/{search.project_id}/experiments", sort=sort)
+    values = [row["metrics"]["evaluate/accuracy"]["last"] for row in page["experiments"]
+              if "evaluate/accuracy" in row["metrics"]]
+    assert len(values) == len(search.clone_ids) + 1
+    assert values == sorted(values, reverse=reverse)
+
+
+def test_experiment_twin_matches_the_api(server, web, search):
+    clone_id = search.clone_ids[0]
+    page = twin(server, web, f"/projects/{search.project_id}/experiments/{clone_id}")
+    task = server.api("tasks.get_by_id", task=clone_id)["task"]
+    histogram = server.api("events.scalar_metrics_iter_histogram", task=clone_id)
+    log = server.api("events.get_task_log", task=clone_id, order="asc")
+    assert {f"{s['section']}/{p['name']}": p["value"] for s in page["parameters"]
+            for p in s["params"]} == param_values(task)
+    assert {chart["metric"]: {s["name"]: (s["x"], s["y"]) for s in chart["series"]}
+            for chart in page["scalars"]} == {
+        metric: {variant: (v["x"], v["y"]) for variant, v in variants.items()}
+        for metric, variants in histogram.items()}
+    assert [line["msg"] for line in page["log"]["lines"]] == [e["msg"] for e in log["events"]]
+    assert page["experiment"]["parent"]["id"] == search.template_id
+
+
+def test_controller_twin_has_the_reported_table_and_plot(server, web, search):
+    page = twin(server, web, f"/projects/{search.project_id}/experiments/{search.controller_id}")
+    plots = server.api("events.get_task_plots", task=search.controller_id)["plots"]
+    assert sorted((p["metric"], p["variant"]) for p in page["plots"]) == sorted(
+        (p["metric"], p["variant"]) for p in plots)
+    traces = {p["metric"]: p["figure"]["data"][0]["type"] for p in page["plots"]}
+    assert traces == {"leaderboard": "table", "parallel coordinates": "parcoords"}
+
+
+def test_compare_twin_of_the_search(server, web, search):
+    page = twin(server, web, "/compare", parent=search.template_id, metric="evaluate/accuracy")
+    tasks = server.api("tasks.get_all", id=search.clone_ids)["tasks"]
+    best_first = sorted(tasks, key=lambda t: last_values(t)["evaluate/accuracy"], reverse=True)
+    assert [row["id"] for row in page["experiments"]] == [t["id"] for t in best_first]
+    assert page["params"]["differing"] == SEARCHED
+    dimensions = page["parcoords"]["dimensions"]
+    assert [d["label"] for d in dimensions] == [
+        "batch_size", "layer_1", "layer_2", "evaluate / accuracy (last)"]
+    assert all(len(d["values"]) == len(COMBINATIONS) for d in dimensions)
+    assert {c["metric"] for c in page["scalars"]} == {"epoch_accuracy", "epoch_loss"}
+
+
+def test_compare_by_ids_equals_compare_by_parent(server, web, search):
+    by_parent = twin(server, web, "/compare", parent=search.template_id)
+    by_ids = twin(server, web, "/compare", ids=",".join(search.clone_ids))
+    assert by_ids["parcoords"] == by_parent["parcoords"]
+    assert by_ids["experiments"] == by_parent["experiments"]
+
+
+@pytest.mark.parametrize("path", ["/projects", "/projects/*/experiments", "/compare"])
+def test_a_stranger_is_sent_to_the_login_page(server, path):
+    answer = requests.get(f"{server.web_url}{path}", allow_redirects=False, timeout=10)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=" + requests.utils.quote(path, safe="")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-token"},
+                                     {"Authorization": "Basic bm9ib2R5Om5vdGhpbmc="}])
+def test_json_twins_refuse_what_the_api_refuses(server, headers):
+    answer = requests.get(f"{server.web_url}/projects.json", headers=headers, timeout=10)
+    api = requests.get(f"{server.api_url}/projects.get_all", headers=headers, timeout=10)
+    assert answer.status_code == api.status_code == 401
+
+
+def test_json_twins_accept_the_access_key_pair(server):
+    answer = requests.get(f"{server.web_url}/projects.json",
+                          auth=(server.access_key, server.secret_key), timeout=10)
+    assert answer.status_code == 200 and "projects" in answer.json()
+
+
+def test_login_sets_an_http_only_cookie_and_returns_to_next(server):
+    answer = requests.post(f"{server.web_url}/login", allow_redirects=False, timeout=10, data={
+        "access_key": server.access_key, "secret_key": server.secret_key, "next": "/compare"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/compare"
+    assert "HttpOnly" in answer.headers["set-cookie"]
+
+
+@pytest.mark.parametrize("secret, target, status, location", [
+    ("wrong", "/compare", 401, None), (None, "//elsewhere.example/", 303, "/projects")])
+def test_login_refuses_bad_keys_and_foreign_targets(server, secret, target, status, location):
+    answer = requests.post(f"{server.web_url}/login", allow_redirects=False, timeout=10, data={
+        "access_key": server.access_key, "secret_key": secret or server.secret_key,
+        "next": target})
+    assert answer.status_code == status
+    assert answer.headers.get("location") == location
+
+
+@pytest.mark.parametrize("suffix, section", [
+    ("/output/log", "#log"), ("/execution", "#execution"),
+    ("/info-output/metrics/scalar", "#scalars"), ("", "")])
+@pytest.mark.parametrize("any_project", [False, True])
+def test_sdk_printed_links_open_the_experiment_page(server, search, browser_session, suffix,
+                                                    section, any_project):
+    link = search.results_page.replace("/output/log", suffix)
+    if any_project:
+        link = link.replace(f"/projects/{search.project_id}/", "/projects/*/")
+    answer = browser_session.get(link, timeout=10)
+    page = f"/experiments/{search.template_id}"
+    assert answer.status_code == 200
+    assert answer.url.endswith(page + section)
+    assert f"<h1>Keras HP optimization base <span" in answer.text
+
+
+def test_unknown_experiment_is_not_found(server, web):
+    answer = web.get(f"{server.web_url}/projects/*/experiments/{'0' * 32}.json", timeout=10)
+    assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["artifacts", "models"])
+def test_artifacts_and_models_download_through_the_web_app(server, web, search,
+                                                           browser_session, kind):
+    page = twin(server, web, f"/projects/{search.project_id}/experiments/{search.template_id}")
+    item = page[kind][0]
+    served = browser_session.get(f"{server.web_url}{item['download_url']}", timeout=10)
+    direct = requests.get(item["uri"], headers={"Authorization": f"Bearer {server.token}"},
+                          timeout=10)
+    assert served.status_code == direct.status_code == 200
+    assert served.content == direct.content
+    stranger = requests.get(f"{server.web_url}{item['download_url']}", allow_redirects=False,
+                            timeout=10)
+    assert stranger.status_code == 303
+
+
+def test_a_running_experiment_makes_the_table_live(server, web):
+    project = server.api("projects.create", name="web live")["id"]
+    task = server.api("tasks.create", name="running", type="training", project=project)["id"]
+    server.api("tasks.started", task=task)
+    page = twin(server, web, f"/projects/{project}/experiments")
+    assert page["running"] and page["experiments"][0]["status"] == "in_progress"
+    assert page["experiments"][0]["duration"] is not None
+
+
+def test_compare_stays_usable_with_500_experiments(server, web, browser_session):
+    project = server.api("projects.create", name="web 500")["id"]
+    template = server.api("tasks.create", name="template", type="training", project=project)["id"]
+    events = []
+    for index in range(500):
+        clone = server.api("tasks.create", name=f"clone {index}", type="training",
+                           project=project, parent=template, hyperparams={"General": {
+                               name: {"section": "General", "name": name, "value": str(value)}
+                               for name, value in (("batch_size", 2 ** (index % 6)),
+                                                   ("layer_1", index % 7 * 64))}})["id"]
+        events += [{"task": clone, "type": "training_stats_scalar", "metric": "epoch_loss",
+                    "variant": "epoch_loss", "iter": step, "value": 1 / (step + 1 + index % 5)}
+                   for step in range(20)]
+        events.append({"task": clone, "type": "training_stats_scalar", "metric": "evaluate",
+                       "variant": "accuracy", "iter": 0, "value": (index % 97) / 97})
+    server.call("events.add_batch", raw="\n".join(json.dumps(e) for e in events))
+    page = twin(server, web, "/compare", parent=template)
+    assert len(page["experiments"]) == 500
+    assert [len(d["values"]) for d in page["parcoords"]["dimensions"]] == [500, 500, 500]
+    assert page["overlay"] == {"shown": 20, "of": 500}
+    html = browser_session.get(f"{server.web_url}/compare", params={"parent": template})
+    assert html.status_code == 200 and html.text.count('<tr data-id=') == 500
