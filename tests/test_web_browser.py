@@ -1,0 +1,90 @@
+"""The web UI in Debian's headless chromium: log in, compare the search, read what Plotly drew."""
+import pytest
+from playwright.sync_api import sync_playwright
+
+from web_search import COMBINATIONS, build_search
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# Plotly keeps what it drew on the graph div: the traces and their dimensions.
+PARCOORDS = "() => document.getElementById('parcoords').data[0]"
+
+
+@pytest.fixture(scope="session")
+def search(server, tmp_path_factory):
+    return build_search(server, tmp_path_factory.mktemp("web-search"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    yield page
+    context.close()
+    assert not errors, f"script errors on the page: {errors}"
+
+
+def log_in(page, server, path):
+    """Open path as a stranger, log in on the page it sends us to, and land back on path."""
+    page.goto(f"{server.web_url}{path}")
+    page.fill("input[name=access_key]", server.access_key)
+    page.fill("input[name=secret_key]", server.secret_key)
+    page.click("form.login button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_compare_page_of_the_search(server, search, page, artifacts_dir):
+    log_in(page, server, f"/compare?parent={search.template_id}")
+    page.wait_for_function("() => document.querySelectorAll('.charts .main-svg').length >= 2")
+    parcoords = page.evaluate(PARCOORDS)
+    labels = [dimension["label"] for dimension in parcoords["dimensions"]]
+    assert labels == ["batch_size", "layer_1", "layer_2", "evaluate / accuracy (last)"]
+    assert {len(d["values"]) for d in parcoords["dimensions"]} == {len(COMBINATIONS)}
+    assert page.locator(".charts .scatterlayer path.js-line").count() >= 2 * len(COMBINATIONS)
+    page.screenshot(path=artifacts_dir / "web-compare.png", full_page=True)
+
+
+def test_selected_rows_open_the_comparison(server, search, page, artifacts_dir):
+    log_in(page, server, f"/projects/{search.project_id}/experiments")
+    for clone_id in search.clone_ids[:2]:
+        page.check(f"tr[data-id='{clone_id}'] input[name=ids]")
+    page.screenshot(path=artifacts_dir / "web-experiments.png", full_page=True)
+    page.click("#compare-selected")
+    page.wait_for_function("() => document.getElementById('parcoords').data")
+    assert {len(d["values"]) for d in page.evaluate(PARCOORDS)["dimensions"]} == {2}
+
+
+def test_experiment_page_draws_scalars_and_reported_plots(server, search, page, artifacts_dir):
+    log_in(page, server, f"/projects/{search.project_id}/experiments/{search.controller_id}")
+    page.wait_for_function("() => document.querySelectorAll('.plots .js-plotly-plot').length == 2")
+    kinds = page.evaluate("() => Array.from(document.querySelectorAll('.plots .js-plotly-plot'),"
+                          " div => div.data[0].type)")
+    assert sorted(kinds) == ["parcoords", "table"]
+    page.screenshot(path=artifacts_dir / "web-controller.png", full_page=True)
+
+
+def test_experiments_table_follows_a_running_experiment(server, page):
+    project = server.api("projects.create", name="web browser live")["id"]
+    task = server.api("tasks.create", name="running", type="training", project=project)["id"]
+    server.api("tasks.started", task=task)
+    log_in(page, server, f"/projects/{project}/experiments")
+    status = page.locator(f"tr[data-id='{task}'] [data-cell=status]")
+    assert status.inner_text() == "running"
+    server.api("tasks.completed", task=task)
+    page.wait_for_function(
+        f"() => document.querySelector(\"tr[data-id='{task}'] [data-cell=status]\")"
+        ".innerText === 'completed'", timeout=15000)
