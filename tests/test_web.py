@@ -137,6 +137,14 @@ def test_compare_by_ids_equals_compare_by_parent(server, web, search):
     assert by_ids["experiments"] == by_parent["experiments"]
 
 
+def test_the_controller_links_to_the_comparison_of_its_clones(server, web, search):
+    page = twin(server, web, f"/projects/{search.project_id}/experiments/{search.controller_id}")
+    assert page["search"] == {"count": len(search.clone_ids),
+                              "compare_url": f"/compare?search={search.controller_id}"}
+    compared = twin(server, web, "/compare", search=search.controller_id)
+    assert sorted(row["id"] for row in compared["experiments"]) == sorted(search.clone_ids)
+
+
 @pytest.mark.parametrize("path", ["/projects", "/projects/*/experiments", "/compare"])
 def test_a_stranger_is_sent_to_the_login_page(server, path):
     answer = requests.get(f"{server.web_url}{path}", allow_redirects=False, timeout=10)

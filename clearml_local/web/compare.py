@@ -1,6 +1,5 @@
 """Comparing experiments: parallel coordinates, overlaid scalars, a table ranked best first."""
 import re
-from urllib.parse import urlencode
 
 from . import summary
 
@@ -13,15 +12,19 @@ POINTS_PER_SERIES = 500
 
 
 def compare(server, query):
-    """Experiments given as ids=a,b,c (repeatable) or parent=<id> (all clones of a search).
+    """Experiments given as ids=a,b,c (repeatable), parent=<id> (all clones of a template) or
+    search=<controller id> (the clones that search controller made).
 
     Query: metric ("metric/variant" key), value (last, min, max), goal (max, min), scalar
     (repeatable metric names to overlay), lines (how many of the best to overlay).
     """
     storage = server.storage
     ids = [i.strip() for value in query.getlist("ids") for i in value.split(",") if i.strip()]
-    parent_id = query.get("parent") or None
-    if parent_id:
+    parent_id, search_id = query.get("parent") or None, query.get("search") or None
+    if search_id:
+        search = storage.get_task(search_id)
+        tasks = summary.clones_of_search(storage, search)
+    elif parent_id:
         tasks = storage.query("tasks", {"parent": parent_id, "system_tags": ["-hidden"]})
     else:
         tasks = storage.query("tasks", {"id": ids}) if ids else []
@@ -34,8 +37,8 @@ def compare(server, query):
     return {
         "title": "Compare experiments",
         "selection": {"ids": [row["id"] for row in rows], "parent": _parent(storage, parent_id),
-                      "query": urlencode({"parent": parent_id} if parent_id
-                                         else {"ids": ",".join(ids)})},
+                      "search": ({"id": search["id"], "name": search["name"],
+                                  "url": summary.task_url(search)} if search_id else None)},
         "choice": choice,
         "choices": {"metrics": list(metrics.values()), "value_kinds": VALUES, "goals": GOALS,
                     "scalars": sorted({m["metric"] for m in metrics.values()}, key=str.lower)},

@@ -10,6 +10,7 @@ from . import summary
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
 POINTS_PER_SERIES = 2000
+SEARCH_TYPES = ("optimizer", "controller")
 # Where the ClearML web app's experiment tabs (the links the SDK prints) land on this page.
 SECTIONS = {"execution": "execution", "hyper-params": "parameters", "configuration": "parameters",
             "artifacts": "artifacts", "info-output": "scalars", "output": "scalars",
@@ -40,6 +41,7 @@ def experiment(server, query, project_id, task_id):
                            worker=task.get("last_worker"), tags=task.get("tags") or []),
         "project": {"id": project["id"], "name": project["name"]} if project else None,
         "clones": _clones(task, children),
+        "search": _search(storage, task),
         "parameters": _sections(task.get("hyperparams") or {}),
         "configuration": [_configuration(name, entry)
                           for name, entry in (task.get("configuration") or {}).items()],
@@ -61,6 +63,14 @@ def _clones(task, children):
     return {"count": len(children),
             "list_url": f"/projects/{task.get('project') or '*'}/experiments?{query}",
             "compare_url": f"/compare?{query}"}
+
+
+def _search(storage, task):
+    """For a search controller: how many experiments it made, and where to compare them."""
+    if task["type"] not in SEARCH_TYPES:
+        return None
+    made = summary.clones_of_search(storage, task)
+    return {"count": len(made), "compare_url": f"/compare?{urlencode({'search': task['id']})}"}
 
 
 def _sections(hyperparams):

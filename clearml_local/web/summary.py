@@ -114,3 +114,15 @@ def series(points, name, limit):
     kept = downsample(points, limit)
     return {"name": name, "x": [p[0] for p in kept], "y": [p[1] for p in kept],
             "points": len(points)}
+
+
+def clones_of_search(storage, controller):
+    """The tasks a search controller made: its children, and the clones (tasks with a parent)
+    created in its project while it ran, as ClearML's manual random search makes them."""
+    tasks = storage.query("tasks", {"project": controller.get("project"),
+                                    "system_tags": ["-hidden", "-archived"]})
+    start = controller.get("started")
+    end = controller.get("completed") if controller["status"] not in RUNNING else None
+    return [task for task in tasks if task["id"] != controller["id"] and task.get("parent") and (
+        task["parent"] == controller["id"]
+        or (start and task["created"] >= start and (not end or task["created"] <= end)))]
