@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from . import summary
 
 VISIBLE = ["-hidden", "-archived"]
-FILTERS = ("name", "status", "parent", "type")
+FILTERS = ("name", "status", "parent", "type", "params")
 DEFAULT_SORT = "-created"
 ALL_PROJECTS = {"id": "*", "name": "All projects"}
 
@@ -30,7 +30,8 @@ def project_list(server, query):
 def experiments(server, query, project_id):
     """A project's experiments ('*': all projects), filtered and sorted as the query asks.
 
-    Query: name (substring), status, parent, type; sort = a column key, '-' for descending.
+    Query: name (substring), status, parent, type; sort = a column key, '-' for descending;
+    params=all shows every hyperparameter, not only those that differ between the experiments.
     Raises InvalidProjectId for an unknown project.
     """
     storage = server.storage
@@ -43,7 +44,7 @@ def experiments(server, query, project_id):
         row["clones"] = clones.get(row["id"], 0)
     filters = {key: query.get(key, "") for key in FILTERS}
     shown = [row for row in everything if _matches(row, filters)]
-    columns = _columns(shown)
+    columns = _columns(shown, every_param=filters["params"] == "all")
     sort = query.get("sort") or DEFAULT_SORT
     if sort.lstrip("-") not in _column_keys(columns):
         sort = DEFAULT_SORT
@@ -66,16 +67,22 @@ def _matches(row, filters):
             and (not filters["parent"] or (row["parent"] or {}).get("id") == filters["parent"]))
 
 
-def _columns(rows):
-    """The hyperparameter and result-metric columns any of the rows has."""
-    params = list(dict.fromkeys(key for row in rows for key in row["params"]))
+def _columns(rows, every_param):
+    """The result metrics any row has, and the hyperparameters whose values differ (or all).
+
+    Frameworks add dozens of constant parameters (TensorFlow's TF_DEFINE flags): as columns they
+    would bury the few a search varies.
+    """
+    every = list(dict.fromkeys(key for row in rows for key in row["params"]))
+    params = [key for key in every
+              if every_param or len(rows) < 2 or len({row["params"].get(key) for row in rows}) > 1]
     metrics = {}
     for row in rows:
         for key, entry in row["metrics"].items():
             if summary.is_result(entry["metric"]):
                 metrics.setdefault(key, {"key": key, "metric": entry["metric"],
                                          "variant": entry["variant"]})
-    return {"params": sorted(params, key=str.lower),
+    return {"params": sorted(params, key=str.lower), "all_params": len(every),
             "metrics": sorted(metrics.values(), key=lambda m: m["key"].lower())}
 
 
