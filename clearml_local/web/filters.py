@@ -1,4 +1,6 @@
-"""How values read on the pages: times, durations, numbers, sizes (Jinja filters)."""
+"""How values read on the pages: times, durations, numbers, sizes, links (Jinja filters)."""
+from urllib.parse import urlencode
+
 from .summary import parse_time
 
 STATUS_LABELS = {"in_progress": "running", "created": "draft"}
@@ -43,5 +45,11 @@ def status(value):
     return STATUS_LABELS.get(value, value)
 
 
+def query(current, **changes):
+    """A "?…" link to this page with the current query changed; empty values are left out."""
+    merged = {**current, **changes}
+    return "?" + urlencode({key: value for key, value in merged.items() if value})
+
+
 FILTERS = {"when": when, "duration": duration, "num": num, "filesize": filesize,
-           "status": status}
+           "status": status, "query": query}

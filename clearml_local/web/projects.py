@@ -68,14 +68,14 @@ def _matches(row, filters):
 
 
 def _columns(rows, every_param):
-    """The result metrics any row has, and the hyperparameters whose values differ (or all).
+    """The result metrics any row has, and the hyperparameters with two values or more (or all).
 
     Frameworks add dozens of constant parameters (TensorFlow's TF_DEFINE flags): as columns they
     would bury the few a search varies.
     """
     every = list(dict.fromkeys(key for row in rows for key in row["params"]))
-    params = [key for key in every
-              if every_param or len(rows) < 2 or len({row["params"].get(key) for row in rows}) > 1]
+    params = [key for key in every if every_param or len(rows) < 2 or len(
+        {row["params"][key] for row in rows if key in row["params"]}) > 1]
     metrics = {}
     for row in rows:
         for key, entry in row["metrics"].items():
