@@ -58,6 +58,17 @@ def test_compare_page_of_the_search(server, search, page, artifacts_dir):
     page.screenshot(path=artifacts_dir / "web-compare.png", full_page=True)
 
 
+def test_brushing_an_axis_fades_the_other_experiments_in_the_table(server, search, page):
+    log_in(page, server, f"/compare?parent={search.template_id}")
+    page.wait_for_function("() => document.getElementById('parcoords').data")
+    # A brush on batch_size around the best clone's 32, as a drag along that axis makes one.
+    page.evaluate("() => Plotly.restyle('parcoords', {'dimensions[0].constraintrange': [[30, 34]]})")
+    faded = page.locator("table.compare tr.brushed-out")
+    assert faded.count() == len(COMBINATIONS) - 1
+    assert page.locator("table.compare tr.best.brushed-out").count() == 0
+    assert page.inner_text("#brush-note") == f"1 of {len(COMBINATIONS)} lines kept."
+
+
 def test_selected_rows_open_the_comparison(server, search, page, artifacts_dir):
     log_in(page, server, f"/projects/{search.project_id}/experiments")
     for clone_id in search.clone_ids[:2]:

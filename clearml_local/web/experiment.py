@@ -10,7 +10,6 @@ from . import summary
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
 POINTS_PER_SERIES = 2000
-SEARCH_TYPES = ("optimizer", "controller")
 # Where the ClearML web app's experiment tabs (the links the SDK prints) land on this page.
 SECTIONS = {"execution": "execution", "hyper-params": "parameters", "configuration": "parameters",
             "artifacts": "artifacts", "info-output": "scalars", "output": "scalars",
@@ -67,7 +66,7 @@ def _clones(task, children):
 
 def _search(storage, task):
     """For a search controller: how many experiments it made, and where to compare them."""
-    if task["type"] not in SEARCH_TYPES:
+    if task["type"] not in summary.SEARCH_TYPES:
         return None
     made = summary.clones_of_search(storage, task)
     return {"count": len(made), "compare_url": f"/compare?{urlencode({'search': task['id']})}"}

@@ -42,6 +42,8 @@ def experiments(server, query, project_id):
     clones = Counter(row["parent"]["id"] for row in everything if row["parent"])
     for row in everything:
         row["clones"] = clones.get(row["id"], 0)
+        row["search_url"] = (f"/compare?{urlencode({'search': row['id']})}"
+                             if row["type"] in summary.SEARCH_TYPES else None)
     filters = {key: query.get(key, "") for key in FILTERS}
     shown = [row for row in everything if _matches(row, filters)]
     columns = _columns(shown, every_param=filters["params"] == "all")

@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 RUNNING = ("queued", "in_progress")
+SEARCH_TYPES = ("optimizer", "controller")
 # Machine-monitoring scalars (":monitor:machine", ":monitor:gpu") are charts, not results.
 MONITOR_PREFIX = ":monitor:"
 

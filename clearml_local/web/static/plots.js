@@ -11,7 +11,8 @@
       const rows = isTable ? Math.max(...data.map((t) => ((t.cells || {}).values || [[]])[0].length)) : 0;
       delete layout.width;
       layout.autosize = true;
-      layout.height = isTable ? Math.min(600, 110 + 31 * rows) : (layout.height || 450);
+      // Table cells wrap long text; leave each row room for two lines.
+      layout.height = isTable ? Math.min(700, 120 + 44 * rows) : (layout.height || 450);
       layout.title = { text: plot.metric + " / " + plot.variant, x: 0.02 };
       layout.margin = Object.assign({ l: 60, r: 30, t: 50, b: 40 }, isTable ? { l: 10, r: 10 } : {},
         isParcoords ? { l: 70, r: 70, t: 100 } : {});
