@@ -250,3 +250,10 @@ def test_compare_stays_usable_with_500_experiments(server, web, browser_session)
     assert page["overlay"] == {"shown": 20, "of": 500}
     html = browser_session.get(f"{server.web_url}/compare", params={"parent": template})
     assert html.status_code == 200 and html.text.count('<tr data-id=') == 500
+
+
+def test_names_are_escaped_in_the_pages(server, browser_session):
+    project = server.api("projects.create", name="web <escape>")["id"]
+    server.api("tasks.create", name="<script>alert(1)</script>", type="training", project=project)
+    html = browser_session.get(f"{server.web_url}/projects/{project}/experiments").text
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html

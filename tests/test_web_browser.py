@@ -1,4 +1,7 @@
 """The web UI in Debian's headless chromium: log in, compare the search, read what Plotly drew."""
+import os
+import shutil
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -6,7 +9,8 @@ from web_search import COMBINATIONS, build_search
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium (make browser installs it); CHROMIUM names another binary.
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
