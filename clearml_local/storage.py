@@ -172,12 +172,15 @@ class Storage:
 
         Supported filters: id (list), name (case-insensitive regex), project, parent, status,
         type, task, queue, user (lists or single values), tags and system_tags (a leading '-'
-        excludes), and search_text (substring of name or id).
+        excludes), search_text (substring of name or id) and, for tasks and projects,
+        search_hidden (include those tagged 'hidden').
         """
         filters = filters or {}
         where, args = [], []
         if filters.get("id") is not None:
             ids = filters["id"] if isinstance(filters["id"], list) else [filters["id"]]
+            if not all(isinstance(v, str) for v in ids):
+                raise errors.FieldsTypeError("id must be an id or a list of ids")
             where.append(f"id IN ({', '.join('?' for _ in ids)})")
             args += ids
         if filters.get("name"):
@@ -191,6 +194,8 @@ class Storage:
             if values is None or values == []:
                 continue
             values = values if isinstance(values, list) else [values]
+            if not all(v is None or isinstance(v, str) for v in values):
+                raise errors.FieldsTypeError(f"{column} must be an id or a list of ids")
             nulls = [v for v in values if v is None]
             present = [v for v in values if v is not None]
             clauses = []
@@ -201,6 +206,8 @@ class Storage:
                 clauses.append(f"{column} IS NULL")
             where.append("(" + " OR ".join(clauses) + ")")
         for column in ("tags", "system_tags"):
+            if not isinstance(filters.get(column) or [], list):
+                raise errors.FieldsTypeError(f"{column} must be a list of strings")
             for tag in filters.get(column) or []:
                 if not isinstance(tag, str):
                     raise errors.FieldsTypeError(f"{column} must be a list of strings")
@@ -212,6 +219,8 @@ class Storage:
                 else:
                     where.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
                     args.append(tag)
+        if table in ("tasks", "projects") and not filters.get("search_hidden"):
+            where.append("NOT EXISTS (SELECT 1 FROM json_each(system_tags) WHERE value = 'hidden')")
         if filters.get("search_text"):
             where.append("(instr(lower(name), lower(?)) > 0 OR id = ?)")
             args += [filters["search_text"], filters["search_text"]]

@@ -75,23 +75,32 @@ class RunningServer:
 
 
 def start_server(data_dir, home, extra_args=()):
-    """Start the server on OS-assigned ports and wait until it answers."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "clearml_local", "serve", "--port", "0", "--web-port", "0",
-         "--files-port", "0", "--data-dir", str(data_dir), *extra_args],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """Start the server on OS-assigned ports and wait until it answers.
+
+    Its output goes to <data_dir>/../server.log, so a chatty server never blocks on a full pipe.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "clearml_local", "serve", "--port", "0", "--web-port", "0",
+             "--files-port", "0", "--data-dir", str(data_dir), *extra_args],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
     settings = {}
-    for line in process.stdout:
-        line = line.strip()
-        if line.startswith("export CLEARML_") and "CONFIG_FILE" not in line:
-            key, _, value = line[len("export "):].partition("=")
-            settings[key] = value
-        if "CLEARML_API_SECRET_KEY" in settings:
-            break
-    else:
-        raise RuntimeError(f"server exited with {process.wait()} before printing its settings")
+    while "CLEARML_API_SECRET_KEY" not in settings:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"server printed no settings in 60 s:\n{log_path.read_text()}")
+        time.sleep(0.05)
+        for line in log_path.read_text().splitlines():
+            line = line.strip()
+            if line.startswith("export CLEARML_") and "CONFIG_FILE" not in line:
+                key, _, value = line[len("export "):].partition("=")
+                settings[key] = value
     server = RunningServer(process, data_dir, settings, home)
-    deadline = time.monotonic() + 30
     while True:
         try:
             token = requests.get(f"{server.api_url}/auth.login",

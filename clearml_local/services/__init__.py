@@ -26,6 +26,38 @@ def field(call, name, kind=str, required=True, default=None):
     return value
 
 
+# The type of every object field a client may set, for tasks, models, projects and queues.
+TEXT_FIELDS = ("name", "comment", "project", "parent", "type", "uri", "framework", "task",
+               "description", "default_output_destination")
+OBJECT_FIELDS = ("script", "execution", "hyperparams", "configuration", "models", "output",
+                 "runtime", "container", "labels", "design", "metadata")
+REQUIRED_TEXT = ("name", "type")
+
+
+def object_fields(call, editable):
+    """The editable fields present in the request, each checked to be of its type.
+
+    Raises FieldsTypeError for a field of the wrong type, ValidationError for an empty name.
+    """
+    fields = {key: call.data[key] for key in editable if key in call.data}
+    for key, value in fields.items():
+        if key in TEXT_FIELDS and not (isinstance(value, str) or value is None
+                                       and key not in REQUIRED_TEXT):
+            raise errors.FieldsTypeError(f"field {key} must be a string", field=key)
+        if key in OBJECT_FIELDS and not isinstance(value, dict):
+            raise errors.FieldsTypeError(f"field {key} must be an object", field=key)
+        if key in ("tags", "system_tags") and not (
+                isinstance(value, list) and all(isinstance(t, str) for t in value)):
+            raise errors.FieldsTypeError(f"field {key} must be a list of strings", field=key)
+        if key == "ready" and not isinstance(value, bool):
+            raise errors.FieldsTypeError("field ready must be a boolean", field=key)
+        if key == "last_iteration" and (not isinstance(value, int) or isinstance(value, bool)):
+            raise errors.FieldsTypeError("field last_iteration must be an integer", field=key)
+    if "name" in fields and not fields["name"].strip():
+        raise errors.ValidationError("name must not be empty", field="name")
+    return fields
+
+
 def id_list(call, name, required=True):
     """A field that may hold one id or a list of ids, as a list of strings."""
     value = call.data.get(name)

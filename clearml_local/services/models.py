@@ -1,10 +1,10 @@
 """The models.* service: registered models, their files' URIs and the tasks that made them."""
 from ..storage import MODEL_EDITABLE
-from . import field, get_all_filters, only, paging
+from . import field, get_all_filters, object_fields, only, paging
 
 
 def _fields(call):
-    return {key: call.data[key] for key in MODEL_EDITABLE if key in call.data}
+    return object_fields(call, MODEL_EDITABLE)
 
 
 def create(call):

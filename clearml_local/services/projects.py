@@ -1,11 +1,12 @@
 """The projects.* service."""
 from ..storage import PROJECT_EDITABLE
-from . import field, get_all_filters, only, paging
+from . import field, get_all_filters, object_fields, only, paging
 
 
 def create(call):
     field(call, "name")
-    return {"id": call.storage.create_project(call.data, call.identity)}
+    return {"id": call.storage.create_project(object_fields(call, PROJECT_EDITABLE),
+                                              call.identity)}
 
 
 def get_by_id(call):
@@ -13,9 +14,8 @@ def get_by_id(call):
 
 
 def get_all(call):
-    filters = get_all_filters(call, "id", "name", "tags", "system_tags", "search_text")
-    if not call.data.get("search_hidden"):
-        filters["system_tags"] = list(filters.get("system_tags") or []) + ["-hidden"]
+    filters = get_all_filters(call, "id", "name", "tags", "system_tags", "search_text",
+                              "search_hidden")
     page, page_size = paging(call)
     projects = call.storage.query("projects", filters,
                                   field(call, "order_by", list, required=False), page, page_size)
@@ -24,7 +24,7 @@ def get_all(call):
 
 
 def update(call):
-    fields = {key: call.data[key] for key in PROJECT_EDITABLE if key in call.data}
+    fields = object_fields(call, PROJECT_EDITABLE)
     return {"updated": 1,
             "fields": call.storage.edit_project(field(call, "project"), fields)}
 

@@ -1,11 +1,12 @@
 """The queues.* service: queues and the order of the tasks waiting in them."""
 from .. import errors
-from . import field, get_all_filters, only, paging
+from ..storage import QUEUE_EDITABLE
+from . import field, get_all_filters, object_fields, only, paging
 
 
 def create(call):
     field(call, "name")
-    return {"id": call.storage.create_queue(call.data, call.identity)}
+    return {"id": call.storage.create_queue(object_fields(call, QUEUE_EDITABLE), call.identity)}
 
 
 def get_by_id(call):
@@ -29,7 +30,7 @@ def get_default(call):
 
 
 def update(call):
-    fields = {k: call.data[k] for k in ("name", "tags", "system_tags", "metadata") if k in call.data}
+    fields = object_fields(call, QUEUE_EDITABLE)
     return {"updated": 1, "fields": call.storage.edit_queue(field(call, "queue"), fields)}
 
 

@@ -1,26 +1,19 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
 from .. import errors
 from ..storage import TASK_EDITABLE
-from . import field, get_all_filters, id_list, only, paging
+from . import field, get_all_filters, id_list, object_fields, only, paging
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")
 FILTERS = ("id", "name", "project", "parent", "status", "type", "user", "tags", "system_tags",
-           "search_text")
+           "search_text", "search_hidden")
 
 
 def _edit_fields(call):
-    fields = {key: call.data[key] for key in TASK_EDITABLE if key in call.data}
-    for key in ("script", "execution", "hyperparams", "configuration", "models", "output",
-                "runtime", "container"):
-        if key in fields and not isinstance(fields[key], dict):
-            raise errors.FieldsTypeError(f"field {key} must be an object", field=key)
-    for key in ("tags", "system_tags"):
-        if key in fields and not isinstance(fields[key], list):
-            raise errors.FieldsTypeError(f"field {key} must be a list", field=key)
+    fields = object_fields(call, TASK_EDITABLE)
     if "type" in fields and fields["type"] not in TASK_TYPES:
         raise errors.ValidationError(f"invalid task type {fields['type']!r}", field="type")
-    if "project" in fields and fields["project"] is not None:
+    if fields.get("project") is not None:
         call.storage.get_project(fields["project"])
     return fields
 
@@ -37,8 +30,6 @@ def get_by_id(call):
 
 def get_all(call):
     filters = get_all_filters(call, *FILTERS)
-    if not call.data.get("search_hidden"):
-        filters["system_tags"] = list(filters.get("system_tags") or []) + ["-hidden"]
     page, page_size = paging(call)
     tasks = call.storage.query("tasks", filters, field(call, "order_by", list, required=False),
                                page, page_size)
