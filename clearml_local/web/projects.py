@@ -11,14 +11,15 @@ ALL_PROJECTS = {"id": "*", "name": "All projects"}
 
 
 def project_list(server, query):
-    """Every project with how many experiments it has in each status."""
+    """Every project, how many experiments it has in each status, and when one last changed."""
     tasks = server.storage.query("tasks", {"system_tags": VISIBLE})
-    counts = {}
+    counts, latest = {}, {}
     for task in tasks:
         counts.setdefault(task["project"], Counter())[task["status"]] += 1
+        latest[task["project"]] = max(latest.get(task["project"], ""), task["last_update"])
     projects = [
         {"id": p["id"], "name": p["name"], "description": p["description"],
-         "created": p["created"], "last_update": p["last_update"],
+         "created": p["created"], "last_update": max(p["last_update"], latest.get(p["id"], "")),
          "url": f"/projects/{p['id']}/experiments",
          "experiments": sum(counts.get(p["id"], {}).values()),
          "statuses": dict(counts.get(p["id"], {}))}
