@@ -1,0 +1,149 @@
+"""Start and stop the servers the benchmarks compare, on free loopback ports, and time things."""
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ROOT / "benchmarks"
+MLFLOW_VENV = BENCHMARKS / ".venv-mlflow"
+MLFLOW_PYTHON = MLFLOW_VENV / "bin" / "python"
+
+
+@dataclass
+class Server:
+    """A started server process (its own process group) and what clients need to reach it."""
+
+    name: str
+    process: subprocess.Popen
+    url: str
+    env: dict
+
+    def stop(self):
+        """Stop the server and every process it started (MLflow starts workers and job runners)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        try:  # Children that outlive their parent are still in its group.
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def start_clearml_local(data_dir):
+    """`python -m clearml_local serve` on OS-assigned ports; returns once auth.login answers.
+
+    The Server's env holds the CLEARML_* variables of its clearml.env, and its clearml.conf.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = open(data_dir / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clearml_local", "serve", "--port", "0", "--web-port", "0",
+         "--files-port", "0", "--data-dir", str(data_dir)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    settings = {}
+    deadline = time.monotonic() + 60
+    while "CLEARML_API_SECRET_KEY" not in settings:  # The server writes clearml.env once bound.
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"clearml_local did not start: see {data_dir / 'server.log'}")
+        time.sleep(0.1)
+        env_file = data_dir / "clearml.env"
+        lines = env_file.read_text().splitlines() if env_file.exists() else []
+        settings = dict(line[len("export "):].partition("=")[::2] for line in lines
+                        if line.startswith("export CLEARML_") and "CONFIG_FILE" not in line)
+    env = {**settings, "CLEARML_CONFIG_FILE": str(data_dir / "clearml.conf")}
+    server = Server("clearml_local", process, settings["CLEARML_API_HOST"], env)
+    _wait_until_up(server, lambda: requests.get(
+        f"{server.url}/auth.login", timeout=5,
+        auth=(settings["CLEARML_API_ACCESS_KEY"], settings["CLEARML_API_SECRET_KEY"])))
+    return server
+
+
+def start_mlflow(data_dir, workers=None):
+    """`mlflow server` with a SQLite backend, its defaults otherwise; returns once /health answers.
+
+    workers=None keeps MLflow's default (4 uvicorn worker processes).
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = open(data_dir / "mlflow-server.log", "w")
+    process = subprocess.Popen(
+        [str(MLFLOW_VENV / "bin" / "mlflow"), "server",
+         "--backend-store-uri", f"sqlite:///{data_dir / 'mlflow.db'}",
+         "--artifacts-destination", str(data_dir / "mlartifacts"),
+         "--host", "127.0.0.1", "--port", str(port),
+         *(["--workers", str(workers)] if workers else [])],
+        cwd=data_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    server = Server("mlflow", process, url, {"MLFLOW_TRACKING_URI": url})
+    _wait_until_up(server, lambda: requests.get(f"{url}/health", timeout=5).raise_for_status())
+    return server
+
+
+def _wait_until_up(server, probe, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode} at start")
+        try:
+            probe()
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"{server.name} did not answer within {timeout}s")
+            time.sleep(0.2)
+
+
+def free_port():
+    """A loopback port that is free right now (for servers that cannot pick their own)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def require_mlflow():
+    """Exit with instructions unless benchmarks/.venv-mlflow has benchmarks/requirements.txt."""
+    if not MLFLOW_PYTHON.exists():
+        sys.exit("MLflow is not installed for the benchmarks. Run `.venv/bin/python benchmarks/run.py` "
+                 "(it installs benchmarks/requirements.txt into benchmarks/.venv-mlflow), or:\n"
+                 f"  python3 -m venv {MLFLOW_VENV}\n"
+                 f"  {MLFLOW_PYTHON} -m pip install -r {BENCHMARKS / 'requirements.txt'}")
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def print_table(title, header, rows, notes=()):
+    """Print a Markdown table (pasteable into benchmarks/README.md)."""
+    cells = [header] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    line = lambda row: "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
+    print(f"\n### {title}\n")
+    print(line(cells[0]))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells[1:]:
+        print(line(row))
+    for note in notes:
+        print(f"\n{note}")
+    print(flush=True)
