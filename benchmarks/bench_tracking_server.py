@@ -15,8 +15,8 @@ import requests
 from servers import median, print_table, require_mlflow, start_clearml_local, start_mlflow
 
 # Calls per operation and round; every call's answer is checked, so errors are never timed as speed.
-COUNTS = {"create": 200, "log 100 scalars": 200, "get one": 500, "list 50": 100}
-QUICK_COUNTS = {"create": 20, "log 100 scalars": 20, "get one": 50, "list 50": 10}
+COUNTS = {"create": 100, "log 100 scalars": 100, "get one": 200, "list 50": 50}
+QUICK_COUNTS = {"create": 10, "log 100 scalars": 10, "get one": 20, "list 50": 5}
 ITERATIONS, SERIES = 50, 2  # 100 scalars per batch: two series over 50 iterations.
 
 
