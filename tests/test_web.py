@@ -196,7 +196,7 @@ def test_sdk_printed_links_open_the_experiment_page(server, search, browser_sess
     page = f"/experiments/{search.template_id}"
     assert answer.status_code == 200
     assert answer.url.endswith(page + section)
-    assert f"<h1>Keras HP optimization base <span" in answer.text
+    assert "<title>Keras HP optimization base · ClearML local</title>" in answer.text
 
 
 def test_unknown_experiment_is_not_found(server, web):

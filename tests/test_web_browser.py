@@ -1,4 +1,5 @@
 """The web UI in Debian's headless chromium: log in, compare the search, read what Plotly drew."""
+import json
 import os
 import shutil
 
@@ -103,3 +104,13 @@ def test_experiments_table_follows_a_running_experiment(server, page):
     page.wait_for_function(
         f"() => document.querySelector(\"tr[data-id='{task}'] [data-cell=status]\")"
         ".innerText === 'completed'", timeout=15000)
+
+
+def test_a_running_experiment_page_shows_new_console_output(server, page):
+    project = server.api("projects.create", name="web browser live page")["id"]
+    task = server.api("tasks.create", name="running", type="training", project=project)["id"]
+    server.api("tasks.started", task=task)
+    log_in(page, server, f"/projects/{project}/experiments/{task}")
+    server.call("events.add_batch", raw=json.dumps(
+        {"task": task, "type": "log", "level": "info", "msg": "epoch 1: accuracy 0.5"}))
+    page.wait_for_selector("pre.log >> text=epoch 1: accuracy 0.5", timeout=15000)
