@@ -47,6 +47,35 @@ class Server:
         self.stop()
 
 
+class ClearMLAPI:
+    """Calls to a clearml_local server over one keep-alive session, logged in with its keys."""
+
+    def __init__(self, server):
+        self.http = requests.Session()
+        self.url = server.url
+        login = self.http.get(f"{self.url}/auth.login", auth=(
+            server.env["CLEARML_API_ACCESS_KEY"], server.env["CLEARML_API_SECRET_KEY"]), timeout=30)
+        self.http.headers["Authorization"] = f"Bearer {login.json()['data']['token']}"
+
+    def call(self, endpoint, body=None, lines=None):
+        """The answer's data; RuntimeError unless the call succeeded (so errors are never timed)."""
+        if lines is None:
+            response = self.http.post(f"{self.url}/v2.23/{endpoint}", json=body or {}, timeout=30)
+        else:
+            response = self.http.post(f"{self.url}/v2.23/{endpoint}", data="\n".join(lines),
+                                      headers={"Content-Type": "application/json-lines"}, timeout=30)
+        answer = response.json()
+        if answer["meta"]["result_code"] != 200:
+            raise RuntimeError(f"{endpoint}: {answer['meta']}")
+        return answer["data"]
+
+
+def clean_environment():
+    """os.environ without any ClearML or MLflow setting that could point a run elsewhere."""
+    return {key: value for key, value in os.environ.items()
+            if not key.startswith(("CLEARML_", "TRAINS_", "MLFLOW_"))}
+
+
 def start_clearml_local(data_dir):
     """`python -m clearml_local serve` on OS-assigned ports; returns once auth.login answers.
 
