@@ -3,7 +3,7 @@ import os
 import shutil
 import tempfile
 from pathlib import PurePosixPath
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -82,14 +82,15 @@ def create_files_app(server):
 
 
 def file_of_url(server, url):
-    """The stored file behind a files-server URL, or None when the URL is elsewhere."""
-    base = server.settings.files_url.rstrip("/") + "/"
-    if not url or not url.startswith(base):
+    """The stored file behind a URL of this file server, or None when the URL is elsewhere.
+
+    The port is not compared: URLs recorded before a restart on other ports still resolve.
+    """
+    parsed, ours = urlsplit(url or ""), urlsplit(server.settings.files_url)
+    if parsed.scheme not in ("http", "https") or parsed.hostname != ours.hostname:
         return None
     try:
-        path = safe_path(server.settings.data_dir / "files", url[len(base):])
+        path = safe_path(server.settings.data_dir / "files", parsed.path)
     except errors.APIError:
         return None
     return path if path.is_file() else None
-
-

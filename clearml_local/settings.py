@@ -59,8 +59,9 @@ api {{
 }}
 sdk {{
     development {{
-        # Agents run the stored script; no git repository is needed to run a clone.
-        store_code_diff_from_remote: false
+        # Report from a thread, not a subprocess: Task.close() then takes well under a second
+        # instead of waiting several seconds for the reporting subprocess to flush.
+        report_use_subprocess: false
     }}
 }}
 """

@@ -171,7 +171,7 @@ class Storage:
         """Objects of one table matching ClearML's get_all filters, as dicts.
 
         Supported filters: id (list), name (case-insensitive regex), project, parent, status,
-        type, task, queue, user (lists or single values), tags and system_tags (a leading '-'
+        type, task, user, framework, uri (lists or single values), tags and system_tags (a leading '-'
         excludes), search_text (substring of name or id) and, for tasks and projects,
         search_hidden (include those tagged 'hidden').
         """
@@ -189,7 +189,7 @@ class Storage:
             _regexp(filters["name"], "")  # A malformed pattern fails even when no row is read.
             where.append("name REGEXP ?")
             args.append(filters["name"])
-        for column in ("project", "parent", "status", "type", "task", "user", "framework"):
+        for column in ("project", "parent", "status", "type", "task", "user", "framework", "uri"):
             values = filters.get(column)
             if values is None or values == []:
                 continue

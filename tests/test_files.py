@@ -44,3 +44,22 @@ def test_upload_without_file_part_is_400(server):
     response = requests.post(server.files_url + "/", data={"x": "y"}, headers=auth(server),
                              timeout=10)
     assert response.status_code == 400 and "no file" in response.json()["error"]
+
+
+def test_models_are_found_by_uri(server):
+    for uri in ("file:///tmp/a.keras", "file:///tmp/b.keras"):
+        server.api("models.create", name=uri, uri=uri)
+    found = server.api("models.get_all", uri=["file:///tmp/a.keras"])["models"]
+    assert [m["uri"] for m in found] == ["file:///tmp/a.keras"]
+
+
+def test_file_urls_resolve_whatever_the_files_port(tmp_path):
+    from clearml_local.files import file_of_url
+    from clearml_local.server import Server
+    from clearml_local.settings import Settings
+    local = Server(Settings(data_dir=tmp_path, files_port=9001))
+    stored = tmp_path / "files" / "p" / "t.1" / "models" / "w.bin"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"w")
+    assert file_of_url(local, "http://127.0.0.1:8081/p/t.1/models/w.bin") == stored
+    assert file_of_url(local, "http://elsewhere:9001/p/t.1/models/w.bin") is None

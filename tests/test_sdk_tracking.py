@@ -101,3 +101,13 @@ def test_init_again_does_not_reuse_a_task_with_artifacts(server, tmp_path):
     first = task_id_of(run_script(server, "reuse.py", "with output", "artifact", cwd=tmp_path))
     second = task_id_of(run_script(server, "reuse.py", "with output", cwd=tmp_path))
     assert first != second
+
+
+def test_output_uri_sets_the_task_output_destination(server, tracked):
+    assert tracked["output"]["destination"] == server.files_url
+
+
+def test_clone_inherits_the_output_destination(server, tracked):
+    clone = server.api("tasks.clone", task=tracked["id"])["id"]
+    task = server.api("tasks.get_by_id", task=clone)["task"]
+    assert task["output"]["destination"] == server.files_url

@@ -26,7 +26,7 @@ def get_by_task_id(call):
 
 
 def get_all(call):
-    filters = get_all_filters(call, "id", "name", "project", "task", "framework", "tags",
+    filters = get_all_filters(call, "id", "name", "project", "task", "framework", "uri", "tags",
                               "system_tags", "user", "search_text")
     page, page_size = paging(call)
     models = call.storage.query("models", filters, field(call, "order_by", list, required=False),

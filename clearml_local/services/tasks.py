@@ -18,10 +18,19 @@ def _edit_fields(call):
     return fields
 
 
+def _output_destination(call, fields, current):
+    """ClearML's output_dest field sets output.destination (where the SDK uploads models)."""
+    destination = field(call, "output_dest", required=False)
+    if destination is not None:
+        fields["output"] = dict(fields.get("output", current), destination=destination)
+    return fields
+
+
 def create(call):
     field(call, "name")
     field(call, "type")
-    return {"id": call.storage.create_task(_edit_fields(call), call.identity)}
+    fields = _output_destination(call, _edit_fields(call), {})
+    return {"id": call.storage.create_task(fields, call.identity)}
 
 
 def get_by_id(call):
@@ -39,7 +48,10 @@ def get_all(call):
 
 def edit(call):
     task_id = field(call, "task")
-    fields = call.storage.edit_task(task_id, _edit_fields(call),
+    fields = _edit_fields(call)
+    if "output_dest" in call.data:
+        fields = _output_destination(call, fields, call.storage.get_task(task_id)["output"])
+    fields = call.storage.edit_task(task_id, fields,
                                     field(call, "force", bool, required=False, default=False))
     return {"updated": 1, "fields": fields}
 
