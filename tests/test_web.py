@@ -257,3 +257,14 @@ def test_names_are_escaped_in_the_pages(server, browser_session):
     server.api("tasks.create", name="<script>alert(1)</script>", type="training", project=project)
     html = browser_session.get(f"{server.web_url}/projects/{project}/experiments").text
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+@pytest.mark.parametrize("link", [
+    "/projects/{project}/compare-tasks;ids={ids}/hyper-params/graph",
+    "/projects/*/compare-tasks;ids={ids}", "/projects/{project}/compare-experiments;ids={ids}/details"])
+def test_clearml_compare_links_open_the_compare_page(server, search, browser_session, link):
+    ids = ",".join(search.clone_ids)
+    answer = browser_session.get(server.web_url + link.format(project=search.project_id, ids=ids),
+                                 timeout=10)
+    assert answer.status_code == 200
+    assert answer.url.endswith(f"/compare?ids={ids}")

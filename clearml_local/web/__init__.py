@@ -64,6 +64,13 @@ async def sdk_link(request):
                             f"#{section}", status_code=302)
 
 
+async def clearml_compare_link(request):
+    """ClearML's own compare links (compare-tasks;ids=a,b/... or compare-experiments;ids=...)."""
+    auth.identity(request)
+    ids = request.path_params["ids"]
+    return RedirectResponse(f"/compare?ids={quote(ids, safe=',')}", status_code=302)
+
+
 async def project_home(request):
     return RedirectResponse(f"/projects/{request.path_params['project_id']}/experiments")
 
@@ -79,6 +86,8 @@ def routes():
         Route("/logout", auth.logout, methods=["POST"]),
         *[route for page in PAGES for route in page_routes(page)],
         Route("/projects/{project_id}", project_home),
+        *[Route(f"/projects/{{project_id}}/{kind};ids={{ids}}{rest}", clearml_compare_link)
+          for kind in ("compare-tasks", "compare-experiments") for rest in ("", "/{view:path}")],
         Route("/projects/{project_id}/experiments/{task_id}/{section:path}", sdk_link),
         Route("/projects/{project_id}/tasks/{task_id}", sdk_link),
         Route("/projects/{project_id}/tasks/{task_id}/{section:path}", sdk_link),
