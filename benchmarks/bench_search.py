@@ -15,10 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
-from servers import (ROOT, ClearMLAPI, clean_environment, print_table, start_clearml_local)
+from servers import ROOT, ClearMLAPI, clean_environment, print_table, start_clearml_local
 
 TEMPLATE = ROOT / "base_template_keras_simple.py"
 CONTROLLER = ROOT / "random_search.py"
@@ -89,20 +90,30 @@ def wait_for_worker(api, agent, timeout=120):
         time.sleep(0.5)
 
 
+@dataclass
+class Clone:
+    """One clone as the server recorded it."""
+
+    configuration: dict
+    accuracy: float
+    queued_s: float  # From its creation to the agent pulling it.
+    running_s: float  # From then to completed.
+    completed: datetime
+
+
 def clones_of(api, template_id):
-    """The template's clones, as (configuration, accuracy, seconds queued, seconds running)."""
-    clones = api.call("tasks.get_all", {"parent": [template_id], "order_by": ["name"]})["tasks"]
-    results = []
-    for clone in clones:
-        if clone["status"] != "completed":
-            raise RuntimeError(f"clone {clone['name']} ended {clone['status']}")
-        general = clone["hyperparams"]["General"]
-        configuration = {name: int(general[name]["value"]) for name in PARAMETERS}
-        created, started, completed = (datetime.fromisoformat(clone[key]) for key in
+    """The template's clones; RuntimeError unless every one completed."""
+    clones = []
+    for task in api.call("tasks.get_all", {"parent": [template_id], "order_by": ["name"]})["tasks"]:
+        if task["status"] != "completed":
+            raise RuntimeError(f"clone {task['name']} ended {task['status']}")
+        general = task["hyperparams"]["General"]
+        created, started, completed = (datetime.fromisoformat(task[key]) for key in
                                        ("created", "started", "completed"))
-        results.append((configuration, accuracy(clone), (started - created).total_seconds(),
-                        (completed - started).total_seconds()))
-    return results
+        clones.append(Clone({name: int(general[name]["value"]) for name in PARAMETERS},
+                            accuracy(task), (started - created).total_seconds(),
+                            (completed - started).total_seconds(), completed))
+    return clones
 
 
 def accuracy(task):
@@ -128,12 +139,15 @@ def clearml_search(experiments, seed, tmp):
             template = api.call("tasks.get_all", {"name": f"^{TEMPLATE_NAME}$"})["tasks"][0]
             search = timed([sys.executable, CONTROLLER, "--experiments", str(experiments),
                             "--seed", str(seed), "--wait"], env, ROOT, log)
+            exited = datetime.now(timezone.utc)
             clones = clones_of(api, template["id"])
+            server_cpu = server.cpu_seconds()
         finally:
             stop_agent(agent)
     if len(clones) != experiments:
         raise RuntimeError(f"expected {experiments} clones, found {len(clones)}; see {log}")
-    return register, search, clones
+    after_last = (exited - max(clone.completed for clone in clones)).total_seconds()
+    return register, search, clones, {"server_cpu": server_cpu, "after_last": after_last}
 
 
 def plain_loop(configurations, tmp):
@@ -156,9 +170,8 @@ def run(experiments=3, seed=1):
         return None
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         tmp = Path(tmp)
-        register, search, clones = clearml_search(experiments, seed, tmp)
-        configurations = [clone[0] for clone in clones]
-        plain, printed = plain_loop(configurations, tmp)
+        register, search, clones, extra = clearml_search(experiments, seed, tmp)
+        plain, printed = plain_loop([clone.configuration for clone in clones], tmp)
     total = register + search
     rows = [
         ["ClearML: register the template (trains once, 1 epoch)", f"{register:.1f}", ""],
@@ -171,17 +184,29 @@ def run(experiments=3, seed=1):
     print_table(
         f"Whole random search, {experiments} configurations of 1 epoch (seconds, one run; "
         "lower is better)", ["way", "wall s", "this / plain loop"], rows,
-        [f"The plain loop: {printed['import']:.1f}s importing TensorFlow/Keras once, trainings of "
-         + ", ".join(f"{t:.1f}s" for t in printed["trainings"]) + ". The same configurations: "
-         + "; ".join(
-             f"{', '.join(f'{k}={v}' for k, v in c.items() if k != 'epochs')} -> accuracy "
-             f"{a if a is None else round(a, 3)} (ClearML) / {round(p, 3)} (loop)"
-             for (c, a, _, _), p in zip(clones, printed["accuracies"])) + ".",
-         "Each clone from its creation to the agent pulling it / from then to completed: "
-         + ", ".join(f"{queued:.0f}s / {running:.0f}s" for _, _, queued, running in clones)
-         + " (the agent runs one clone at a time; each is a new Python process that imports "
-         "TensorFlow and the clearml SDK)."])
+        notes(clones, printed, extra))
     return rows
+
+
+def notes(clones, printed, extra):
+    """What the search table's numbers are made of."""
+    same = "; ".join(
+        f"{', '.join(f'{k}={v}' for k, v in clone.configuration.items() if k != 'epochs')} -> "
+        f"accuracy {clone.accuracy if clone.accuracy is None else round(clone.accuracy, 3)} "
+        f"(ClearML) / {round(loop_accuracy, 3)} (loop)"
+        for clone, loop_accuracy in zip(clones, printed["accuracies"]))
+    cpu = extra["server_cpu"]
+    return [
+        f"The plain loop: {printed['import']:.1f}s importing TensorFlow/Keras once, trainings of "
+        + ", ".join(f"{t:.1f}s" for t in printed["trainings"]) + f". The same configurations: "
+        f"{same}.",
+        "Each clone from its creation to the agent pulling it / from then to completed: "
+        + ", ".join(f"{clone.queued_s:.0f}s / {clone.running_s:.0f}s" for clone in clones)
+        + " (the agent runs one clone at a time, each in a new Python process that imports "
+        f"TensorFlow and the clearml SDK). random_search.py exited {extra['after_last']:.0f}s "
+        "after the last clone completed (status polling, leaderboard, the SDK's exit)."
+        + (f" clearml_local used {cpu:.1f}s of CPU in all." if cpu is not None else ""),
+    ]
 
 
 def main():

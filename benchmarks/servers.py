@@ -40,6 +40,14 @@ class Server:
         except ProcessLookupError:
             pass
 
+    def cpu_seconds(self):
+        """CPU time the server process has used so far (Linux /proc), or None elsewhere."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
     def __enter__(self):
         return self
 
