@@ -5,8 +5,9 @@
 # Gets to 98.40% test accuracy after 20 epochs
 # (there is *a lot* of margin for parameter tuning).
 #
-# Ported from ClearML's examples/optimization/hyper-parameter-optimization/base_template_keras_simple.py
-# to Keras 3. Run it once to register the template:  python base_template_keras_simple.py
+# Ported to Keras 3 from ClearML's
+# examples/optimization/hyper-parameter-optimization/base_template_keras_simple.py.
+# Run it once to register the template:  python base_template_keras_simple.py
 # Command-line flags change the defaults of the connected parameters, for example a quick run:
 #     python base_template_keras_simple.py --epochs 1
 # A clone run by clearml-agent takes its parameters from the task (General/epochs, ...) instead.
@@ -35,7 +36,7 @@ DATASETS = {
 
 
 def load_mnist():
-    """Return (X_train, y_train), (X_test, y_test), X flat float32 in [0, 1], and the dataset's name."""
+    """Return (X_train, y_train), (X_test, y_test), X flat float32 in [0, 1], and the dataset."""
     try:
         (X_train, y_train), (X_test, y_test) = mnist.load_data()
         dataset = 'keras-mnist'
@@ -53,14 +54,20 @@ def load_mnist():
     return (X_train, y_train), (X_test, y_test), dataset
 
 
-def with_command_line_defaults(defaults):
-    """Return defaults updated from flags such as --epochs 1 (one integer flag per key)."""
-    parser = argparse.ArgumentParser(description='Train the Keras MNIST template task.')
-    for key, value in defaults.items():
-        parser.add_argument(f'--{key.replace("_", "-")}', type=int, default=value, metavar='N',
-                            help=f'default: {value}')
+def command_line_overrides():
+    """The connected parameters given as flags, such as --epochs 1; argparse exits on bad ones."""
+    parser = argparse.ArgumentParser(
+        description='Train the Keras MNIST template task (registers it for random_search.py).',
+        epilog='Flags change the defaults of the connected parameters (General/...); a clone run '
+               'by clearml-agent uses its own parameters instead.',
+        argument_default=argparse.SUPPRESS)
+    for name in ('batch_size', 'epochs', 'layer_1', 'layer_2', 'layer_3', 'layer_4'):
+        parser.add_argument(f'--{name.replace("_", "-")}', dest=name, type=int, metavar='N')
     return vars(parser.parse_args())
 
+
+# Read the flags first, so that --help and a mistyped flag need no server and create no task.
+overrides = command_line_overrides()
 
 # Let an agent run clones of this task from the stored script, without access to this repository.
 Task.force_store_standalone_script()
@@ -93,7 +100,7 @@ args = {'batch_size': 128,
         'layer_3': 10,
         'layer_4': 512,
         }
-args = task.connect(with_command_line_defaults(args))
+args = task.connect({**args, **overrides})
 
 # The same multi-layer perceptron as the original: 784 -> layer_1 -> layer_2 -> layer_3 (softmax).
 model = Sequential()
@@ -117,8 +124,8 @@ task.set_model_label_enumeration(labels)
 
 output_folder = tempfile.mkdtemp(prefix='keras_example_')
 
-# ClearML reports TensorBoard's epoch curves to the task, and registers each checkpoint as the task's
-# output model, uploaded to the files server; Keras 3 checkpoints must end in .keras.
+# ClearML reports TensorBoard's epoch curves to the task, and registers each checkpoint as the
+# task's output model, uploaded to the files server; Keras 3 checkpoints must end in .keras.
 board = TensorBoard(log_dir=output_folder, write_images=False)
 model_store = ModelCheckpoint(filepath=os.path.join(output_folder, 'weight.keras'))
 
@@ -135,5 +142,7 @@ print(f"Trained Dense layers of {units} units, {history.params['steps']} steps p
 score = model.evaluate(X_test, Y_test, verbose=0)
 print('Test score:', score[0])
 print('Test accuracy:', score[1])
-Logger.current_logger().report_scalar(title='evaluate', series='score', value=score[0], iteration=args['epochs'])
-Logger.current_logger().report_scalar(title='evaluate', series='accuracy', value=score[1], iteration=args['epochs'])
+Logger.current_logger().report_scalar(title='evaluate', series='score', value=score[0],
+                                      iteration=args['epochs'])
+Logger.current_logger().report_scalar(title='evaluate', series='accuracy', value=score[1],
+                                      iteration=args['epochs'])

@@ -1,4 +1,4 @@
-"""ClearML's manual random parameter search: clone the Keras template task with random parameters."""
+"""ClearML's manual random parameter search: clone the Keras template with random parameters."""
 # ClearML - Manual Random Parameter Search: clone the Keras template task with randomly drawn
 # parameters, and enqueue the clones for clearml-agent to run.
 #
@@ -50,7 +50,8 @@ def parse_args(argv=None):
     parser.add_argument('--experiment-template-id', '--template-id', default='',
                         metavar='ID', help='template task id, instead of its project and name')
     parser.add_argument('--project', default='examples',
-                        help='project of this controller task and its clones (default: %(default)s)')
+                        help='project of this controller task and its clones '
+                             '(default: %(default)s)')
     parser.add_argument('--batch-size', type=int, nargs='+', default=[64, 96, 128, 160, 192],
                         metavar='N', help='batch sizes to draw from (default: %(default)s)')
     for layer in ('layer-1', 'layer-2'):
@@ -95,7 +96,8 @@ def check_server():
 
 def draw_configurations(params):
     """Return the search space, the seed and the configurations drawn from it with that seed."""
-    # This is a simple random search: batch sizes from a list, layer sizes from range(start, stop, step).
+    # This is a simple random search: batch sizes from a list, layer sizes from
+    # range(start, stop, step).
     space = {
         'batch_size': value_list('batch_size', params['batch_size']),
         'layer_1': value_range('layer_1', params['layer_1']),
@@ -110,7 +112,7 @@ def draw_configurations(params):
 
 
 def find_template(params):
-    """Return the template task, by id or by project and name; raise SearchError if there is none."""
+    """The template task, by id or by project and name; SearchError if there is none."""
     how_to_register = f'Register it by running: python {TEMPLATE_SCRIPT}'
     if params['experiment_template_id']:
         template_id = params['experiment_template_id']
@@ -123,7 +125,8 @@ def find_template(params):
     except ValueError:  # Raised by ClearML when the project does not exist.
         template_task = None
     if template_task is None:
-        raise SearchError(f"template task '{name}' not found in project '{project}'. {how_to_register}")
+        raise SearchError(f"template task '{name}' not found in project '{project}'. "
+                          f"{how_to_register}")
     return template_task
 
 
@@ -169,7 +172,8 @@ def main(argv=None):
     if options.dry_run:
         space, seed, configurations = draw_configurations(params)
         template = params['experiment_template_id'] or (
-            f"'{params['experiment_template_name']}' (project '{params['experiment_template_project']}')")
+            f"'{params['experiment_template_name']}' "
+            f"(project '{params['experiment_template_project']}')")
         print(f"Dry run: would clone template {template} {len(configurations)} times and enqueue "
               f"the clones on queue '{params['execution_queue_name']}'")
         for i, configuration in enumerate(configurations):
@@ -179,8 +183,9 @@ def main(argv=None):
 
     check_server()
 
-    # Connecting ClearML; every search is a task of its own, holding its seed, clones and leaderboard.
-    task = Task.init(project_name=options.project, task_name='Random Hyper-Parameter Search Example',
+    # Connecting ClearML; every search is a task of its own, with its seed, clones and leaderboard.
+    task = Task.init(project_name=options.project,
+                     task_name='Random Hyper-Parameter Search Example',
                      task_type=Task.TaskTypes.optimizer, reuse_last_task_id=False,
                      auto_connect_arg_parser=False)
 
@@ -200,7 +205,8 @@ def main(argv=None):
     clones = []
     for i, configuration in enumerate(configurations):
         # Clone the template task into a new write-enabled task (where we can change parameters).
-        cloned_task = Task.clone(source_task=template_task, name=template_task.name + ' {}'.format(i),
+        cloned_task = Task.clone(source_task=template_task,
+                                 name=template_task.name + ' {}'.format(i),
                                  parent=template_task.id, project=task.project)
 
         # Get the original template parameters.
@@ -225,11 +231,26 @@ def main(argv=None):
         search_report.follow(task, clones, list(space), params['execution_queue_name'])
 
 
+def close_controller(mark, reason):
+    """Close the controller task, if there is one, then mark it. Closing before Python exits keeps
+    ClearML's exit hooks from talking to the server during shutdown (and printing a traceback);
+    closing marks the task completed, hence the mark after it."""
+    controller = Task.current_task()
+    if controller:
+        controller.close()
+        mark(controller, reason)
+
+
 if __name__ == '__main__':
     try:
         main()
     except (SearchError, SearchSpaceError) as error:
-        sys.exit(f'random_search.py: error: {error}')
+        print(f'random_search.py: error: {error}', file=sys.stderr, flush=True)
+        close_controller(lambda task, reason: task.mark_failed(status_reason=reason, force=True),
+                         str(error))
+        sys.exit(1)
     except KeyboardInterrupt:
-        print('random_search.py: interrupted', file=sys.stderr)
+        print('random_search.py: interrupted', file=sys.stderr, flush=True)
+        close_controller(lambda task, reason: task.mark_stopped(force=True, status_message=reason),
+                         'interrupted (Ctrl-C)')
         sys.exit(130)

@@ -1,4 +1,4 @@
-"""The random search controller: its sampling, its errors, and a real search run by clearml-agent."""
+"""The random search controller: sampling, errors, and a real search run by clearml-agent."""
 import ast
 import os
 import re
@@ -289,7 +289,8 @@ def search(server, tmp_path_factory, artifacts_dir):
     finally:
         stop_process(agent)
         (artifacts_dir / "random_search_agent.log").write_text(agent_log.read_text())
-    (artifacts_dir / "random_search_controller.log").write_text(controller.stdout + controller.stderr)
+    (artifacts_dir / "random_search_controller.log").write_text(controller.stdout
+                                                                + controller.stderr)
     assert controller.returncode == 0, (f"{controller.stdout}\n{controller.stderr}\n"
                                         f"agent log:\n{agent_log.read_text()}")
     clone_ids = re.findall(r"Experiment id=(\w+) enqueue", controller.stdout)
@@ -343,9 +344,6 @@ def test_clone_trained_the_sampled_layers_and_batch_size(search, index):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="clearml_local ignores tasks.edit output_dest (ClearML Server "
-                   "stores it as output.destination), so clones do not inherit the template's "
-                   "output_uri and the agent keeps their models on local disk")
 @pytest.mark.parametrize("index", [0, 1])
 def test_clone_model_is_uploaded_to_the_files_server(server, search, index):
     models = search.clones[index].models["output"]

@@ -1,4 +1,5 @@
 """The Keras template, run for real (one epoch) against the local server."""
+import os
 import re
 import subprocess
 import sys
@@ -16,8 +17,9 @@ NO_DOWNLOADS = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.
 
 def run_template(server, cwd, *args):
     """Run the real template with the SDK pointed at server; returns (task, its console output)."""
-    run = subprocess.run([sys.executable, str(TEMPLATE), *args], cwd=cwd, env={**server.env, **NO_DOWNLOADS},
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, str(TEMPLATE), *args], cwd=cwd,
+                         env={**server.env, **NO_DOWNLOADS}, capture_output=True, text=True,
+                         timeout=300)
     assert run.returncode == 0, f"template exited {run.returncode}:\n{run.stdout}\n{run.stderr}"
     task_id = re.search(r"ClearML Task: created new task id=(\w+)", run.stdout).group(1)
     return Task.get_task(task_id=task_id), run.stdout
@@ -100,3 +102,14 @@ def test_training_used_the_connected_sizes(template):
     console = "\n".join(task.get_reported_console_output(1000))
     assert ("Trained Dense layers of [512, 512, 10] units, 32 steps per epoch on 4000 samples "
             "(batch size 128), 1 epochs") in console
+
+
+@pytest.mark.parametrize("args, exit_code", [
+    (["--help"], 0), (["--epochs", "1", "--no-such-flag"], 2)])
+def test_flags_are_read_before_any_server_is_needed(tmp_path, args, exit_code):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CLEARML_")},
+           "HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, str(TEMPLATE), *args], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == exit_code and "[--epochs N]" in run.stdout + run.stderr
+    assert "ClearML" not in run.stderr
