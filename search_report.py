@@ -1,4 +1,4 @@
-"""Following a random search's clones to the end, and its leaderboard: printed, tabled and plotted."""
+"""Following a random search's clones to the end; its leaderboard, printed, tabled and plotted."""
 import signal
 import time
 

@@ -1,4 +1,4 @@
-"""The random search's space: parameter values from lists or ranges, and distinct random draws from it."""
+"""The random search's space: values from lists or ranges, and distinct random draws from it."""
 import math
 import random
 
@@ -54,7 +54,8 @@ def sample_configurations(space, count, seed):
     Raises SearchSpaceError if `count` is not a positive integer or exceeds the space's size.
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise SearchSpaceError(f"the number of experiments must be a positive integer; got {count!r}")
+        raise SearchSpaceError(f"the number of experiments must be a positive integer; "
+                               f"got {count!r}")
     size = space_size(space)
     if count > size:
         sizes = " x ".join(f"{len(values)} {name}" for name, values in space.items())
