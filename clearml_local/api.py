@@ -38,7 +38,10 @@ def envelope(endpoint, version, code, subcode, message, data, error_data=None, s
                          "actual_version": version},
             "result_code": code, "result_subcode": subcode, "result_msg": message,
             "error_stack": stack, "error_data": error_data or {}}
-    return JSONResponse({"meta": meta, "data": data}, status_code=code)
+    # ClearML's SDK forks its reporting subprocess with its connection pool: on a kept-alive
+    # connection shared by two processes, answers reach the wrong caller. So close each one.
+    return JSONResponse({"meta": meta, "data": data}, status_code=code,
+                        headers={"Connection": "close"})
 
 
 async def read_body(request, limit):

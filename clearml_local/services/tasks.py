@@ -222,21 +222,22 @@ def get_hyper_params(call):
 
 
 def edit_hyper_params(call):
+    """Add or replace hyperparameters; the 'properties' section alone is editable in any status."""
     task_id = field(call, "task")
     given = field(call, "hyperparams", list)
     replace = field(call, "replace_hyperparams", required=False, default="none")
+    if not all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in given):
+        raise errors.ValidationError("each hyperparameter needs a name")
+    items = [dict(item, section=item.get("section") or "General") for item in given]
     task = call.storage.get_task(task_id)
     sections = {} if replace == "all" else {k: dict(v) for k, v in task["hyperparams"].items()}
     if replace == "section":
-        for item in given:
-            sections[item.get("section", "General")] = {}
-    for item in given:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise errors.ValidationError("each hyperparameter needs a name")
-        section = item.get("section") or "General"
-        sections.setdefault(section, {})[item["name"]] = dict(item, section=section)
-    call.storage.edit_task(task_id, {"hyperparams": sections},
-                           field(call, "force", bool, required=False, default=False))
+        sections.update({item["section"]: {} for item in items})
+    for item in items:
+        sections.setdefault(item["section"], {})[item["name"]] = item
+    properties_only = all(item["section"] == "properties" for item in items)
+    force = field(call, "force", bool, required=False, default=False) or properties_only
+    call.storage.edit_task(task_id, {"hyperparams": sections}, force)
     return {"updated": 1}
 
 
