@@ -3,6 +3,7 @@ import signal
 import time
 
 from clearml import Task
+from clearml.backend_api.session import Session
 
 FINISHED = ('completed', 'failed', 'stopped', 'closed', 'published')
 METRIC = ('evaluate', 'accuracy')
@@ -36,8 +37,16 @@ def follow(task, clones, parameter_names, queue_name, poll_seconds=5.0):
         logger.report_plotly(title='parallel coordinates', series='evaluate/accuracy', iteration=0,
                              figure=parallel_coordinates(rows, parameter_names))
     logger.flush()
-    print(f'Compare the clones (leaderboard table and parallel coordinates plot) at '
+    print(f'Compare the clones, hyperparameters against metrics, at {compare_page(task, clones)}')
+    print(f'The leaderboard table and parallel coordinates plot are on the search task: '
           f'{task.get_output_log_web_page()}')
+
+
+def compare_page(task, clones):
+    """The ClearML web UI's comparison of the clones, on its parallel coordinates view."""
+    ids = ','.join(clone.id for clone in clones)
+    return (f'{Session.get_app_server_host()}/projects/{task.project}/compare-tasks;ids={ids}'
+            '/hyper-params/graph')
 
 
 def wait_for(clones, poll_seconds, interrupted):

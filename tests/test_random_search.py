@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 from clearml import Task
 
 import search_report
@@ -371,9 +372,17 @@ def test_leaderboard_is_reported_as_a_table_and_a_parallel_coordinates_plot(sear
 
 
 @pytest.mark.slow
-def test_search_says_where_to_compare_the_clones(server, search):
-    assert f"at {server.web_url}/projects/{search.controller.project}/experiments/" \
+def test_search_says_where_to_see_its_leaderboard(server, search):
+    assert f"{server.web_url}/projects/{search.controller.project}/experiments/" \
            f"{search.controller.id}/output/log" in search.output
+
+
+@pytest.mark.slow
+def test_printed_compare_link_opens_the_comparison_of_the_clones(server, search):
+    link = re.search(r"^Compare the clones, .* at (\S+)$", search.output, re.MULTILINE).group(1)
+    page = requests.get(link, headers={"Authorization": f"Bearer {server.token}"}, timeout=10)
+    ids = ",".join(clone.id for clone in search.clones)
+    assert page.status_code == 200 and page.url == f"{server.web_url}/compare?ids={ids}"
 
 
 @pytest.mark.slow
