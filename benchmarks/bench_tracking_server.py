@@ -81,6 +81,11 @@ class MLflowClient:
     def get(self, run_id):
         return self.call("get", "runs/get", params={"run_id": run_id})["run"]
 
+    def stored_steps(self, run_id):
+        """How many values of the workloads' metric loss/train the server holds for the run."""
+        return len(self.call("get", "metrics/get-history", params={
+            "run_id": run_id, "metric_key": "loss/train", "max_results": 100000})["metrics"])
+
     def list(self):
         return self.call("post", "runs/search", {
             "experiment_ids": [self.experiment], "max_results": 50,
