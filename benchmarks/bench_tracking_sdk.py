@@ -2,8 +2,8 @@
 
 The workload is what a training script does: start a run, record a parameters dict, report 1000
 scalars, finish. Offline mode runs with our clearml.conf (to weigh the server alone) and with
-ClearML's defaults. Each run is a fresh Python process in a fresh HOME, started from a folder outside
-any git repository (see README). Variants take turns, round after round. Run alone with
+ClearML's defaults. Each run is a fresh Python process in a fresh HOME, started from a folder
+outside any git repository (see README). Variants take turns, round after round. Run alone with
     .venv/bin/python benchmarks/bench_tracking_sdk.py [--rounds 3] [--scalars 1000]
 """
 import argparse
