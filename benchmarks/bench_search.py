@@ -1,4 +1,4 @@
-"""Wall time of the random search through our server and clearml-agent vs the same training in a loop.
+"""Wall time of the random search via our server and clearml-agent vs the same training in a loop.
 
 The ClearML way, as `make search` does it: register the template (base_template_keras_simple.py
 --epochs 1, which trains once), then random_search.py --wait clones it N times and a real

@@ -1,4 +1,4 @@
-"""Wall time of one tracked run through the clearml SDK (our server, offline mode) and MLflow's client.
+"""Wall time of one tracked run via the clearml SDK (our server, offline mode) and MLflow's client.
 
 The workload is what a training script does: start a run, record a parameters dict, report 1000
 scalars, finish. Offline mode runs with our clearml.conf (to weigh the server alone) and with

@@ -23,7 +23,7 @@ ITERATIONS, SERIES = 50, 2  # 100 scalars per batch: two series over 50 iteratio
 
 
 class ClearMLLocalClient(ClearMLAPI):
-    """The calls as the clearml SDK makes them (events as JSON lines), over one keep-alive session."""
+    """The calls as the clearml SDK makes them (events as JSON lines), one keep-alive session."""
 
     def __init__(self, server):
         super().__init__(server)
@@ -31,7 +31,8 @@ class ClearMLLocalClient(ClearMLAPI):
         self.project = self.call("projects.create", {"name": "benchmark"})["id"]
 
     def create(self, index):
-        return self.call("tasks.create", {"name": f"run {self.runs + index}", "project": self.project,
+        return self.call("tasks.create", {"name": f"run {self.runs + index}",
+                                          "project": self.project,
                                           "type": "training", "system_tags": ["development"]})["id"]
 
     def log_scalars(self, task_id, first_iteration):
@@ -51,7 +52,7 @@ class ClearMLLocalClient(ClearMLAPI):
 
 
 class MLflowClient:
-    """The same calls on MLflow's REST API (what mlflow.MlflowClient sends), one keep-alive session."""
+    """The same calls on MLflow's REST API (as mlflow.MlflowClient sends them), one session."""
 
     def __init__(self, server):
         self.http = requests.Session()

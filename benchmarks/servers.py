@@ -70,8 +70,9 @@ class ClearMLAPI:
         if lines is None:
             response = self.http.post(f"{self.url}/v2.23/{endpoint}", json=body or {}, timeout=30)
         else:
-            response = self.http.post(f"{self.url}/v2.23/{endpoint}", data="\n".join(lines),
-                                      headers={"Content-Type": "application/json-lines"}, timeout=30)
+            response = self.http.post(
+                f"{self.url}/v2.23/{endpoint}", data="\n".join(lines), timeout=30,
+                headers={"Content-Type": "application/json-lines"})
         answer = response.json()
         if answer["meta"]["result_code"] != 200:
             raise RuntimeError(f"{endpoint}: {answer['meta']}")
@@ -161,8 +162,9 @@ def free_port():
 def require_mlflow():
     """Exit with instructions unless benchmarks/.venv-mlflow has benchmarks/requirements.txt."""
     if not MLFLOW_PYTHON.exists():
-        sys.exit("MLflow is not installed for the benchmarks. Run `.venv/bin/python benchmarks/run.py` "
-                 "(it installs benchmarks/requirements.txt into benchmarks/.venv-mlflow), or:\n"
+        sys.exit("MLflow is not installed for the benchmarks. Run "
+                 "`.venv/bin/python benchmarks/run.py` (it installs benchmarks/requirements.txt "
+                 "into benchmarks/.venv-mlflow), or:\n"
                  f"  python3 -m venv {MLFLOW_VENV}\n"
                  f"  {MLFLOW_PYTHON} -m pip install -r {BENCHMARKS / 'requirements.txt'}")
 

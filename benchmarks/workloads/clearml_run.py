@@ -18,7 +18,8 @@ if mode not in ("server", "offline"):
 
 if mode == "offline":
     Task.set_offline(offline_mode=True)
-task = Task.init(project_name="benchmark", task_name=f"sdk workload {mode}", reuse_last_task_id=False)
+task = Task.init(project_name="benchmark", task_name=f"sdk workload {mode}",
+                 reuse_last_task_id=False)
 task.connect({"batch_size": 128, "epochs": 6, "layer_1": 512, "layer_2": 512, "layer_3": 10,
               "learning_rate": 0.001, "dropout": 0.2, "optimizer": "rmsprop"})
 initialised = time.perf_counter()

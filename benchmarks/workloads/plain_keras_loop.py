@@ -35,7 +35,8 @@ def load_mnist():
         (X_train, y_train), (X_test, y_test) = (X[:4000], y[:4000]), (X[4000:], y[4000:])
     X_train = X_train.reshape(len(X_train), 784).astype('float32') / 255.
     X_test = X_test.reshape(len(X_test), 784).astype('float32') / 255.
-    return (X_train, np_utils.to_categorical(y_train, 10)), (X_test, np_utils.to_categorical(y_test, 10))
+    return ((X_train, np_utils.to_categorical(y_train, 10)),
+            (X_test, np_utils.to_categorical(y_test, 10)))
 
 
 def train(config, data):
