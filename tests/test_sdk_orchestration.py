@@ -142,3 +142,10 @@ def test_user_properties_can_be_set_on_a_running_task(server):
     stored = server.api("tasks.get_by_id", task=task)["task"]["hyperparams"]
     assert stored == {"properties": {"dataset": {
         "section": "properties", "name": "dataset", "value": "mnist"}}}
+
+
+def test_enqueue_by_queue_name_takes_the_name_literally(server):
+    server.api("queues.create", name="gpu (large)")
+    task = server.api("tasks.create", name="literal queue", type="training")["id"]
+    answer = server.api("tasks.enqueue", task=task, queue_name="gpu (large)")
+    assert answer["queued"] == 1

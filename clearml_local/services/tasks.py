@@ -1,4 +1,6 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
+import re
+
 from .. import errors
 from ..storage import TASK_EDITABLE
 from . import field, get_all_filters, id_list, object_fields, only, paging
@@ -96,7 +98,7 @@ def enqueue(call):
     queue = field(call, "queue", required=False)
     if queue is None:
         queue_name = field(call, "queue_name", required=False)
-        queue = (call.storage.query("queues", {"name": f"^{queue_name}$"}) if queue_name else
+        queue = (call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"}) if queue_name else
                  call.storage.query("queues", {"system_tags": ["default"]}))
         if not queue:
             raise errors.InvalidQueueId(f"no queue named {queue_name!r}" if queue_name
