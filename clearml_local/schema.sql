@@ -124,3 +124,4 @@ CREATE TABLE events (
     doc       TEXT NOT NULL
 );
 CREATE INDEX events_task ON events (task, type, metric, variant, iter);
+CREATE INDEX events_task_time ON events (task, type, timestamp, id);

@@ -32,6 +32,18 @@ def test_reopening_keeps_data(tmp_path):
     assert [t["name"] for t in Storage(tmp_path / "db").query("tasks")] == ["kept"]
 
 
+def test_older_schema_is_upgraded_in_place(tmp_path):
+    old = Storage(tmp_path / "db")
+    task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
+    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked.
+    old.db.execute("PRAGMA user_version = 1")
+    old.close()
+    upgraded = Storage(tmp_path / "db")
+    indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}
+    assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert "events_task_time" in indexes and upgraded.get_task(task)["name"] == "kept"
+
+
 def test_newer_schema_is_refused(tmp_path):
     sqlite3.connect(tmp_path / "db").execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(RuntimeError, match="upgrade the server"):
