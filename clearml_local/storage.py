@@ -177,8 +177,8 @@ class Storage:
 
         Supported filters: id (list), name (case-insensitive regex), project, parent, status,
         type, task, user, framework, uri (lists or single values), tags and system_tags (a leading '-'
-        excludes), search_text (substring of name or id) and, for tasks and projects,
-        search_hidden (include those tagged 'hidden').
+        excludes), search_text (substring of name or id), ready (models) and, for tasks and
+        projects, search_hidden (include those tagged 'hidden').
         """
         filters = filters or {}
         where, args = [], []
@@ -224,6 +224,11 @@ class Storage:
                 else:
                     where.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
                     args.append(tag)
+        if filters.get("ready") is not None:
+            if not isinstance(filters["ready"], bool):
+                raise errors.FieldsTypeError("ready must be a boolean")
+            where.append("ready = ?")
+            args.append(int(filters["ready"]))
         if table in ("tasks", "projects") and not filters.get("search_hidden"):
             where.append("NOT EXISTS (SELECT 1 FROM json_each(system_tags) WHERE value = 'hidden')")
         if filters.get("search_text"):

@@ -63,3 +63,13 @@ def test_file_urls_resolve_whatever_the_files_port(tmp_path):
     stored.write_bytes(b"w")
     assert file_of_url(local, "http://127.0.0.1:8081/p/t.1/models/w.bin") == stored
     assert file_of_url(local, "http://elsewhere:9001/p/t.1/models/w.bin") is None
+
+
+def test_models_are_filtered_by_readiness_before_paging(server):
+    project = server.api("projects.create", name="model readiness")["id"]
+    for index in range(3):
+        model = server.api("models.create", name=f"m{index}", project=project)["id"]
+        if index == 2:
+            server.api("models.set_ready", model=model)
+    ready = server.api("models.get_all", project=[project], ready=True, page=0, page_size=1)
+    assert [m["name"] for m in ready["models"]] == ["m2"]

@@ -92,12 +92,19 @@ def only(obj, only_fields):
     return result
 
 
-def get_all_filters(call, *names):
-    """The get_all filters among names present in the request."""
-    return {name: call.data[name] for name in names if call.data.get(name) is not None}
+def query(call, table, filter_names, expand=None):
+    """The objects of table that a get_all request asks for: filtered by the request's fields
+    among filter_names, ordered, paged, each completed by expand (when given) and reduced to
+    the request's only_fields."""
+    filters = {name: call.data[name] for name in filter_names if call.data.get(name) is not None}
+    page, page_size = _paging(call)
+    objects = call.storage.query(table, filters, field(call, "order_by", list, required=False),
+                                 page, page_size)
+    only_fields = field(call, "only_fields", list, required=False)
+    return [only(expand(obj) if expand else obj, only_fields) for obj in objects]
 
 
-def paging(call):
+def _paging(call):
     page = field(call, "page", int, required=False)
     page_size = field(call, "page_size", int, required=False)
     if page_size is None:

@@ -1,6 +1,6 @@
 """The models.* service: registered models, their files' URIs and the tasks that made them."""
 from ..storage import MODEL_EDITABLE
-from . import field, get_all_filters, object_fields, only, paging
+from . import field, object_fields, query
 
 
 def _fields(call):
@@ -26,15 +26,9 @@ def get_by_task_id(call):
 
 
 def get_all(call):
-    filters = get_all_filters(call, "id", "name", "project", "task", "framework", "uri", "tags",
-                              "system_tags", "user", "search_text")
-    page, page_size = paging(call)
-    models = call.storage.query("models", filters, field(call, "order_by", list, required=False),
-                                page, page_size)
-    if call.data.get("ready") is not None:
-        models = [m for m in models if m["ready"] == bool(call.data["ready"])]
-    only_fields = field(call, "only_fields", list, required=False)
-    return {"models": [only(model, only_fields) for model in models]}
+    return {"models": query(call, "models", ("id", "name", "project", "task", "framework", "uri",
+                                             "ready", "tags", "system_tags", "user",
+                                             "search_text"))}
 
 
 def edit(call):

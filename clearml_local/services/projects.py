@@ -1,6 +1,6 @@
 """The projects.* service."""
 from ..storage import PROJECT_EDITABLE
-from . import field, get_all_filters, object_fields, only, paging
+from . import field, object_fields, query
 
 
 def create(call):
@@ -14,13 +14,8 @@ def get_by_id(call):
 
 
 def get_all(call):
-    filters = get_all_filters(call, "id", "name", "tags", "system_tags", "search_text",
-                              "search_hidden")
-    page, page_size = paging(call)
-    projects = call.storage.query("projects", filters,
-                                  field(call, "order_by", list, required=False), page, page_size)
-    only_fields = field(call, "only_fields", list, required=False)
-    return {"projects": [only(project, only_fields) for project in projects]}
+    return {"projects": query(call, "projects", ("id", "name", "tags", "system_tags",
+                                                 "search_text", "search_hidden"))}
 
 
 def update(call):

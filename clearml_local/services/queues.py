@@ -1,7 +1,7 @@
 """The queues.* service: queues and the order of the tasks waiting in them."""
 from .. import errors
 from ..storage import QUEUE_EDITABLE
-from . import field, get_all_filters, object_fields, only, paging
+from . import field, object_fields, query
 
 
 def create(call):
@@ -14,12 +14,8 @@ def get_by_id(call):
 
 
 def get_all(call):
-    filters = get_all_filters(call, "id", "name", "tags", "system_tags", "search_text")
-    page, page_size = paging(call)
-    queues = call.storage.query("queues", filters, field(call, "order_by", list, required=False),
-                                page, page_size)
-    only_fields = field(call, "only_fields", list, required=False)
-    return {"queues": [only(call.storage.get_queue(q["id"]), only_fields) for q in queues]}
+    return {"queues": query(call, "queues", ("id", "name", "tags", "system_tags", "search_text"),
+                            expand=lambda queue: call.storage.get_queue(queue["id"]))}
 
 
 def get_default(call):

@@ -3,7 +3,7 @@ import re
 
 from .. import errors
 from ..storage import TASK_EDITABLE
-from . import field, get_all_filters, id_list, object_fields, only, paging
+from . import field, id_list, object_fields, query
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")
@@ -40,12 +40,7 @@ def get_by_id(call):
 
 
 def get_all(call):
-    filters = get_all_filters(call, *FILTERS)
-    page, page_size = paging(call)
-    tasks = call.storage.query("tasks", filters, field(call, "order_by", list, required=False),
-                               page, page_size)
-    only_fields = field(call, "only_fields", list, required=False)
-    return {"tasks": [only(task, only_fields) for task in tasks]}
+    return {"tasks": query(call, "tasks", FILTERS)}
 
 
 def edit(call):
