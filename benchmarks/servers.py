@@ -12,6 +12,10 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # The benchmarks use the project's own modules.
+
+from clearml_local.settings import parse_client_environment  # noqa: E402
+
 BENCHMARKS = ROOT / "benchmarks"
 MLFLOW_VENV = BENCHMARKS / ".venv-mlflow"
 MLFLOW_PYTHON = MLFLOW_VENV / "bin" / "python"
@@ -104,9 +108,7 @@ def start_clearml_local(data_dir):
             raise RuntimeError(f"clearml_local did not start: see {data_dir / 'server.log'}")
         time.sleep(0.1)
         env_file = data_dir / "clearml.env"
-        lines = env_file.read_text().splitlines() if env_file.exists() else []
-        settings = dict(line[len("export "):].partition("=")[::2] for line in lines
-                        if line.startswith("export CLEARML_") and "CONFIG_FILE" not in line)
+        settings = parse_client_environment(env_file.read_text() if env_file.exists() else "")
     env = {**settings, "CLEARML_CONFIG_FILE": str(data_dir / "clearml.conf")}
     server = Server("clearml_local", process, settings["CLEARML_API_HOST"], env)
     _wait_until_up(server, lambda: requests.get(

@@ -45,6 +45,14 @@ def client_environment(settings, credentials):
     }
 
 
+def parse_client_environment(text):
+    """The CLEARML_* variables of `export NAME=value` lines, as in clearml.env or what
+    `serve` prints; other lines are skipped."""
+    exports = (line.strip()[len("export "):] for line in text.splitlines()
+               if line.strip().startswith("export CLEARML_"))
+    return dict(export.partition("=")[::2] for export in exports)
+
+
 def clearml_conf(settings, credentials):
     """A clearml.conf for the SDK and clearml-agent, in ClearML's own format."""
     return f"""# Written by clearml_local: points the ClearML SDK and clearml-agent at the local server.

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from clearml_local.settings import parse_client_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -95,11 +97,7 @@ def start_server(data_dir, home, extra_args=()):
             process.kill()
             raise RuntimeError(f"server printed no settings in 60 s:\n{log_path.read_text()}")
         time.sleep(0.05)
-        for line in log_path.read_text().splitlines():
-            line = line.strip()
-            if line.startswith("export CLEARML_") and "CONFIG_FILE" not in line:
-                key, _, value = line[len("export "):].partition("=")
-                settings[key] = value
+        settings = parse_client_environment(log_path.read_text())
     server = RunningServer(process, data_dir, settings, home)
     while True:
         try:
