@@ -45,7 +45,8 @@ CREATE TABLE tasks (
     output         TEXT NOT NULL DEFAULT '{}',
     runtime        TEXT NOT NULL DEFAULT '{}',
     container      TEXT NOT NULL DEFAULT '{}',
-    last_metrics   TEXT NOT NULL DEFAULT '{}'
+    last_metrics   TEXT NOT NULL DEFAULT '{}',
+    enqueue_status TEXT
 );
 CREATE INDEX tasks_project ON tasks (project, last_update);
 CREATE INDEX tasks_parent ON tasks (parent);
@@ -65,6 +66,7 @@ CREATE TABLE models (
     company      TEXT,
     created      TEXT NOT NULL,
     last_update  TEXT NOT NULL,
+    last_change  TEXT,
     last_iteration INTEGER,
     tags         TEXT NOT NULL DEFAULT '[]',
     system_tags  TEXT NOT NULL DEFAULT '[]',

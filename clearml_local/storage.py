@@ -9,15 +9,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import errors
-from .statuses import check_transition
+from .statuses import STATUSES, check_transition
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
 MIGRATIONS = {
     # The console's last lines are read newest first: an index in that order spares a sort of
     # every log event of the task.
     2: "CREATE INDEX events_task_time ON events (task, type, timestamp, id);",
+    # ClearML Server's task.enqueue_status (what a dequeue returns to) and model.last_change.
+    3: "ALTER TABLE tasks ADD COLUMN enqueue_status TEXT;"
+       "ALTER TABLE models ADD COLUMN last_change TEXT;",
 }
 
 JSON_FIELDS = {
@@ -30,7 +33,7 @@ TASK_COLUMNS = (
     "status_changed", "parent", "comment", "user", "company", "created", "started", "completed",
     "last_update", "last_change", "last_worker", "last_iteration", "tags", "system_tags",
     "script", "execution", "hyperparams", "configuration", "models", "output", "runtime",
-    "container", "last_metrics",
+    "container", "last_metrics", "enqueue_status",
 )
 # Fields a client may set through tasks.create / tasks.edit; the rest are the server's.
 TASK_EDITABLE = (
@@ -79,6 +82,9 @@ def _decode(table, row):
            for key in row.keys()}
     if table == "models":
         obj["ready"] = bool(obj["ready"])
+    if table == "tasks" and isinstance(obj.get("execution"), dict):
+        # ClearML Server always answers execution.artifacts; the SDK's Task.delete() reads it.
+        obj["execution"].setdefault("artifacts", [])
     return obj
 
 
@@ -269,7 +275,7 @@ class Storage:
         self._get(table, obj_id)
         changed = {k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]}
         changed["last_update"] = now()
-        if table == "tasks":
+        if table in ("tasks", "models"):
             changed["last_change"] = changed["last_update"]
         self._update(table, obj_id, changed)
         return changed
@@ -343,7 +349,7 @@ class Storage:
             stamp = now()
             fields = {"status": status, "status_reason": status_reason or "",
                       "status_message": status_message or "", "status_changed": stamp,
-                      "last_update": stamp}
+                      "last_update": stamp, "last_change": stamp}
             if status == "in_progress" and not task["started"]:
                 fields["started"] = stamp
             if status in ("completed", "failed", "stopped", "published"):
@@ -354,48 +360,101 @@ class Storage:
             self._update("tasks", task_id, fields)
             return {"updated": 1, "fields": fields}
 
-    def stop_task(self, task_id, identity, force=False, status_reason=""):
-        """Stop a task, or, when an agent is running it, ask the agent to ('stopping')."""
-        with self.transaction():
-            task = self.get_task(task_id)
-            run_by_worker = (task["status"] == "in_progress" and task["last_worker"]
-                             and "development" not in task["system_tags"])
-            if run_by_worker and not force:
-                return self.set_task_status(task_id, "in_progress", force=True,
-                                            status_reason=status_reason or "stopping",
-                                            status_message="stopping")
-            if task["status"] not in ("queued", "in_progress", "created") and not force:
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is {task['status']}, it cannot be stopped")
-            return self.set_task_status(
-                task_id, "stopped", force=True, status_reason=status_reason or "user abort",
-                status_message=f"Stopped by {identity['user_name']}")
+    @staticmethod
+    def _run_by_worker(task, timeout=600):
+        """A worker reported on the task within ClearML Server's task_update_timeout."""
+        if not task["last_worker"] or not task["last_update"]:
+            return False
+        age = datetime.now(timezone.utc) - datetime.fromisoformat(task["last_update"])
+        return age.total_seconds() < timeout
 
-    def reset_task(self, task_id, force=False, clear_all=False):
-        """Back to created: out of its queue, events, metrics and output models cleared."""
+    def stop_task(self, task_id, identity, force=False, status_reason=""):
+        """Stop a task, or, when a worker is running it, ask the worker to ('stopping').
+
+        As stop_task in ClearML Server's bll/task/task_operations.py: a queued task is dequeued
+        and stopped, so is a development task or one no worker reported on lately; otherwise
+        only the status message becomes 'stopping'. Raises InvalidTaskStatus when the status
+        change is not allowed and force is not set (e.g. a created or completed task).
+        """
         with self.transaction():
             task = self.get_task(task_id)
-            if task["status"] == "in_progress" and not force:
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is in progress: stop it first or reset with force")
+            if (task["status"] == "queued" or "development" in task["system_tags"]
+                    or not self._run_by_worker(task)):
+                status, message = "stopped", f"Stopped by {identity['user_name']}"
+            else:
+                status, message = task["status"], "stopping"
+            if not force:
+                check_transition(task["status"], status)
+            return self.set_task_status(task_id, status, force=True,
+                                        status_reason=status_reason, status_message=message)
+
+    def _cleanup_task(self, task, force, delete_output_models, children_parent):
+        """Remove a task's outputs before a reset or delete, as ClearML Server's cleanup_task
+        (bll/task/task_cleanup.py): its events, its draft output models (unless another task
+        uses them as input), and unlink its published models; children's parent becomes
+        children_parent (None: left alone). Raises TaskCannotBeDeleted for published outputs
+        or published children without force."""
+        models = [_decode("models", row) for row in self.db.execute(
+            "SELECT * FROM models WHERE task = ? OR id IN (SELECT json_extract(value, '$.model')"
+            " FROM json_each(?))", (task["id"], json.dumps(task["models"].get("output") or [])))]
+        published = [m for m in models if m["ready"]]
+        if not force:
+            children = self.db.execute("SELECT COUNT(*) FROM tasks WHERE parent = ? AND"
+                                       " status = 'published'", (task["id"],)).fetchone()[0]
+            if children or published:
+                raise errors.TaskCannotBeDeleted(
+                    f"task {task['id']} has published {'children' if children else 'models'}, "
+                    "use force=True", task=task["id"])
+        deleted, updated, stamp = 0, 0, now()
+        for model in models:
+            in_use = self.db.execute(
+                "SELECT 1 FROM tasks, json_each(tasks.models, '$.input') AS input WHERE"
+                " json_extract(input.value, '$.model') = ? AND tasks.id != ?",
+                (model["id"], task["id"])).fetchone()
+            if delete_output_models and not model["ready"] and not in_use:
+                self.db.execute("DELETE FROM models WHERE id = ?", (model["id"],))
+                deleted += 1
+            else:
+                owner = children_parent if model["ready"] else None
+                self._update("models", model["id"], {"task": owner, "last_change": stamp})
+                updated += 1
+        children = 0
+        if children_parent is not None:
+            children = self.db.execute("UPDATE tasks SET parent = ?, last_change = ? WHERE"
+                                       " parent = ?", (children_parent, stamp, task["id"])).rowcount
+        events = self.db.execute("DELETE FROM events WHERE task = ?", (task["id"],)).rowcount
+        return {"deleted_models": deleted, "updated_models": updated,
+                "updated_children": children, "events": {"deleted": events}}
+
+    def reset_task(self, task_id, force=False, clear_all=False, delete_output_models=True):
+        """Back to created, as reset_task in ClearML Server's bll/task/task_operations.py:
+        dequeued, its events, metrics, output models and runtime cleared (its execution and
+        script too with clear_all). Raises InvalidTaskStatus for a published task and
+        TaskCannotBeDeleted for published outputs, unless force is set."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            if task["status"] == "published" and not force:
+                raise errors.InvalidTaskStatus(f"task {task_id} is published: reset with force",
+                                               status=task["status"])
+            if not force:
+                check_transition(task["status"], "created")
             dequeued = self.db.execute("DELETE FROM queue_entries WHERE task = ?",
                                        (task_id,)).rowcount
-            events = self.db.execute("DELETE FROM events WHERE task = ?", (task_id,)).rowcount
-            execution = dict(task["execution"])
-            execution.pop("queue", None)
+            cleanup = self._cleanup_task(task, force, delete_output_models, None)
+            execution = {k: v for k, v in task["execution"].items() if k != "queue"}
             execution["artifacts"] = [a for a in execution.get("artifacts") or []
                                       if a.get("mode") == "input"]
-            models = dict(task["models"], output=[])
-            stamp = now()
-            fields = {"status": "created", "status_reason": "reset", "status_message": "",
-                      "status_changed": stamp, "last_update": stamp, "started": None,
-                      "completed": None, "last_iteration": 0, "last_metrics": {},
-                      "execution": execution, "models": models, "last_worker": None}
+            fields = {"started": None, "completed": None, "last_iteration": 0,
+                      "last_metrics": {}, "models": dict(task["models"], output=[]),
+                      "runtime": {}, "last_worker": None, "enqueue_status": None,
+                      "output": {k: v for k, v in task["output"].items()
+                                 if k not in ("result", "error")},
+                      "execution": {} if clear_all else execution}
             if clear_all:
-                fields["runtime"] = {}
-            self._update("tasks", task_id, fields)
-            return {"updated": 1, "dequeued": {"removed": dequeued} if dequeued else {},
-                    "events": {"deleted": events}, "fields": fields}
+                fields["script"] = {}
+            result = self.set_task_status(task_id, "created", force=True, status_reason="reset",
+                                          status_message="reset", extra=fields)
+            return dict(result, **cleanup, dequeued={"removed": dequeued} if dequeued else {})
 
     def clone_task(self, task_id, identity, name=None, parent=None, comment=None, tags=None,
                    system_tags=None, project=None, execution_overrides=None):
@@ -423,28 +482,101 @@ class Storage:
             )
             return self.create_task(fields, identity)
 
-    def delete_task(self, task_id, force=False):
+    def delete_task(self, task_id, force=False, delete_output_models=True):
+        """Delete a task and its outputs, as delete_task in ClearML Server's
+        bll/task/task_operations.py. Raises TaskCannotBeDeleted unless the task is created or
+        archived, or force is set; its children's parent becomes '__DELETED__<id>'."""
         with self.transaction():
             task = self.get_task(task_id)
-            if task["status"] == "in_progress" and not force:
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is in progress: stop it first or delete with force")
+            if (task["status"] != "created" and "archived" not in task["system_tags"]
+                    and not force):
+                raise errors.TaskCannotBeDeleted(
+                    f"task {task_id} is {task['status']}: delete with force", task=task_id,
+                    expected="created", current=task["status"])
             self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
-            events = self.db.execute("DELETE FROM events WHERE task = ?", (task_id,)).rowcount
-            children = self.db.execute("UPDATE tasks SET parent = NULL WHERE parent = ?",
-                                       (task_id,)).rowcount
-            models = self.db.execute("UPDATE models SET task = NULL WHERE task = ?",
-                                     (task_id,)).rowcount
+            cleanup = self._cleanup_task(task, force, delete_output_models,
+                                         f"__DELETED__{task_id}")
             self.db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
-            return {"deleted": 1, "updated_children": children, "updated_models": models,
-                    "events": {"deleted": events}}
+            return dict(cleanup, deleted=True)
+
+    def publish_task(self, task_id, force=False, publish_model=True, status_reason="",
+                     status_message=""):
+        """Publish a task and its last output model (publish_task in ClearML Server's
+        bll/task/task_operations.py); raises InvalidTaskStatus when the task may not become
+        published and force is not set."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            if not force:
+                check_transition(task["status"], "published")
+            output = task["models"].get("output") or []
+            if publish_model and output:
+                row = self.db.execute("SELECT ready FROM models WHERE id = ?",
+                                      (output[-1]["model"],)).fetchone()
+                if row is not None and not row["ready"]:
+                    self.publish_model(output[-1]["model"])
+            return self.set_task_status(task_id, "published", force=True,
+                                        status_reason=status_reason,
+                                        status_message=status_message)
+
+    def archive_task(self, task_id, archive=True):
+        """Add or remove the 'archived' system tag; archiving also dequeues a queued task and
+        stops a running one (archive_task in ClearML Server's bll/task/task_operations.py).
+        Returns whether the tags changed."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            if archive and task["status"] in ("queued", "in_progress"):
+                self.set_task_status(task_id, "stopped" if task["status"] == "in_progress"
+                                     else task["enqueue_status"] or "created", force=True,
+                                     extra={"enqueue_status": None})
+            return self.set_system_tag(task_id, "archived", archive)
 
     def set_system_tag(self, task_id, tag, present):
         with self.transaction():
             task = self.get_task(task_id)
             tags = [t for t in task["system_tags"] if t != tag] + ([tag] if present else [])
-            self._update("tasks", task_id, {"system_tags": tags, "last_update": now()})
+            stamp = now()
+            self._update("tasks", task_id, {"system_tags": tags, "last_update": stamp,
+                                            "last_change": stamp})
             return tags != task["system_tags"]
+
+    def _task_for_update(self, task_id, force, any_status=False):
+        """The task, if it may be edited: created, or in progress too with force
+        (get_task_for_update in ClearML Server's bll/task/utils.py); else InvalidTaskStatus."""
+        task = self.get_task(task_id)
+        allowed = ("created", "in_progress") if force else ("created",)
+        if not any_status and task["status"] not in allowed:
+            raise errors.InvalidTaskStatus(
+                f"task {task_id} is {task['status']}: expected created", status=task["status"])
+        return task
+
+    def delete_hyper_params(self, task_id, keys, force=False):
+        """Delete hyperparameters given as (section, name) pairs, a whole section when name
+        is empty; the 'properties' section alone is deletable in any status (delete_params in
+        ClearML Server's bll/task/hyperparams.py). Returns 1 when the task changed."""
+        keys = [(section.lower() if section.lower() == "properties" else section, name)
+                for section, name in keys]
+        whole = {section for section, name in keys if not name}
+        if any(name and section in whole for section, name in keys):
+            raise errors.FieldsConflict("Cannot delete section field if the whole section was "
+                                        "scheduled for deletion")
+        with self.transaction():
+            task = self._task_for_update(
+                task_id, force, any_status=all(s == "properties" for s, _ in keys))
+            sections = {k: dict(v) for k, v in task["hyperparams"].items() if k not in whole}
+            for section, name in keys:
+                sections.get(section, {}).pop(name, None)
+            changed = sections != task["hyperparams"]
+            self._update("tasks", task_id, {"hyperparams": sections, "last_change": now()})
+            return int(changed)
+
+    def delete_configuration(self, task_id, names, force=False):
+        """Delete configuration items by name (delete_configuration in ClearML Server's
+        bll/task/hyperparams.py); returns 1 when the task changed."""
+        with self.transaction():
+            task = self._task_for_update(task_id, force)
+            items = {k: v for k, v in task["configuration"].items() if k not in names}
+            self._update("tasks", task_id, {"configuration": items, "last_change": now()})
+            return int(items != task["configuration"])
 
     def update_artifacts(self, task_id, artifacts, remove=False):
         """Add, replace (same key and mode) or remove task artifacts; returns how many."""
@@ -515,36 +647,50 @@ class Storage:
                                      status_reason="queue deleted")
             self.db.execute("DELETE FROM queues WHERE id = ?", (queue_id,))
 
-    def enqueue_task(self, task_id, queue_id, status_reason="", status_message=""):
-        """Put a task at the end of a queue and mark it queued."""
+    def enqueue_task(self, task_id, queue_id, status_reason="", status_message="", force=False):
+        """Put a task at the end of a queue and mark it queued, remembering the status it had
+        (enqueue_task in ClearML Server's bll/task/task_operations.py). Raises
+        InvalidTaskStatus when the task may not become queued and force is not set."""
         with self.transaction():
             queue = self.get_queue(queue_id)
             task = self.get_task(task_id)
-            check_transition(task["status"], "queued")
+            if not force:
+                check_transition(task["status"], "queued")
+            before = task["status"]
+            if before == "queued" and task["enqueue_status"]:
+                before = task["enqueue_status"]
             execution = dict(task["execution"], queue=queue["id"])
             system_tags = [t for t in task["system_tags"] if t != "development"]
             result = self.set_task_status(
                 task_id, "queued", force=True, status_reason=status_reason,
-                status_message=status_message,
-                extra={"execution": execution, "system_tags": system_tags})
+                status_message=status_message, extra={
+                    "execution": execution, "system_tags": system_tags,
+                    "enqueue_status": before})
             self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
             self.db.execute("INSERT INTO queue_entries (queue, task, added) VALUES (?, ?, ?)",
                             (queue_id, task_id, now()))
-            result["fields"] = {k: v for k, v in result["fields"].items() if k != "execution"}
+            result["fields"] = {k: v for k, v in result["fields"].items()
+                                if k not in ("execution", "system_tags")}
             result["fields"]["execution.queue"] = queue_id
             return dict(result, queued=1)
 
-    def dequeue_task(self, task_id, new_status="created", status_reason="",
-                     status_message=""):
+    def dequeue_task(self, task_id, new_status=None, status_reason="", status_message=""):
+        """Take a task out of its queue; a queued or running task goes back to new_status, or
+        to the status it had when enqueued (dequeue_and_change_status in ClearML Server's
+        bll/task/task_bll.py); any other task is left as it is ({"updated": 0})."""
         with self.transaction():
             task = self.get_task(task_id)
-            if task["status"] != "queued":
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is {task['status']}, not queued", status=task["status"])
-            result = self.set_task_status(task_id, new_status, force=True,
-                                          status_reason=status_reason,
-                                          status_message=status_message)
-            return dict(result, dequeued=1)
+            if new_status is not None and new_status not in STATUSES:
+                raise errors.ValidationError(f"invalid task status: {new_status}")
+            removed = self.db.execute("DELETE FROM queue_entries WHERE task = ?",
+                                      (task_id,)).rowcount
+            if task["status"] not in ("queued", "in_progress"):
+                return {"updated": 0, "dequeued": 1}
+            result = self.set_task_status(
+                task_id, new_status or task["enqueue_status"] or "created", force=True,
+                status_reason=status_reason, status_message=status_message,
+                extra={"enqueue_status": None})
+            return dict(result, dequeued=1, removed=removed)
 
     def pop_queue(self, queue_id):
         """Take the first task of a queue, or None; each entry goes to exactly one caller."""
@@ -626,17 +772,57 @@ class Storage:
     def create_model(self, fields, identity):
         with self.transaction():
             return self._create("models", fields, user=identity["user"],
-                                company=identity["company"])
+                                company=identity["company"], last_change=now())
 
     def edit_model(self, model_id, fields):
         with self.transaction():
             return self._edit("models", model_id, fields)
 
-    def delete_model(self, model_id):
+    def delete_model(self, model_id, force=False):
+        """Delete a model, as ModelBLL.delete_model in ClearML Server's bll/model: raises
+        ModelInUse when a task uses it as input, ModelCreatingTaskExists when the task that
+        made it is published, unless force is set (input references then become
+        '__DELETED__<id>')."""
         with self.transaction():
             model = self.get_model(model_id)
+            users = [row["id"] for row in self.db.execute(
+                "SELECT tasks.id FROM tasks, json_each(tasks.models, '$.input') AS input"
+                " WHERE json_extract(input.value, '$.model') = ?", (model_id,))]
+            if users and not force:
+                raise errors.ModelInUse("as execution model, use force=True to delete",
+                                        num_tasks=len(users))
+            for task_id in users:
+                task = self.get_task(task_id)
+                inputs = [dict(m, model=f"__DELETED__{model_id}") if m.get("model") == model_id
+                          else m for m in task["models"].get("input") or []]
+                self._update("tasks", task_id, {"models": dict(task["models"], input=inputs)})
+            creator = self.db.execute("SELECT status FROM tasks WHERE id = ?",
+                                      (model["task"],)).fetchone() if model["task"] else None
+            if creator and creator["status"] == "published" and not force:
+                raise errors.ModelCreatingTaskExists("and published, use force=True to delete",
+                                                     task=model["task"])
             self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
             return model
+
+    def archive_model(self, model_id, archive=True):
+        """Add or remove a model's 'archived' system tag; returns whether the tags changed."""
+        with self.transaction():
+            model = self.get_model(model_id)
+            tags = [t for t in model["system_tags"] if t != "archived"] + (
+                ["archived"] if archive else [])
+            stamp = now()
+            self._update("models", model_id, {"system_tags": tags, "last_update": stamp,
+                                              "last_change": stamp})
+            return tags != model["system_tags"]
+
+    def publish_model(self, model_id):
+        """Mark a model ready; raises ModelIsReady when it already is (ClearML Server's
+        ModelBLL.publish_model)."""
+        with self.transaction():
+            if self.get_model(model_id)["ready"]:
+                raise errors.ModelIsReady(f"model {model_id} is ready", model=model_id)
+            self._edit("models", model_id, {"ready": True})
+            return 1
 
     # Events.
 

@@ -35,13 +35,16 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked.
+    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked,
+    old.db.execute("ALTER TABLE tasks DROP COLUMN enqueue_status")  # and versions 1 and 2.
+    old.db.execute("ALTER TABLE models DROP COLUMN last_change")
     old.db.execute("PRAGMA user_version = 1")
     old.close()
     upgraded = Storage(tmp_path / "db")
     indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}
     assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "events_task_time" in indexes and upgraded.get_task(task)["name"] == "kept"
+    assert upgraded.get_task(task)["enqueue_status"] is None
 
 
 def test_newer_schema_is_refused(tmp_path):

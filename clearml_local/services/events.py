@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 from .. import errors
-from . import field, id_list
+from . import event_selection, field, id_list
 
 
 def add_batch(call):
@@ -68,13 +68,18 @@ def get_task_events(call):
 
 
 def get_task_plots(call):
-    """The plots of a task's last iters iterations."""
+    """The last iters plots of each metric and variant, metric and variant ascending, newest
+    first within each (EventBLL.get_task_plots in ClearML Server's bll/event/event_bll.py)."""
     task_id = field(call, "task")
     call.storage.get_task(task_id)
     iters = field(call, "iters", int, required=False, default=1)
-    plots = call.storage.get_events(task_id, "plot")
-    latest = sorted({p.get("iter") or 0 for p in plots})[-iters:] if plots else []
-    plots = [p for p in plots if (p.get("iter") or 0) in latest]
+    wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
+    by_plot = {}
+    for plot in call.storage.get_events(task_id, "plot"):
+        if event_selection.selected(plot, wanted):
+            by_plot.setdefault((plot.get("metric", ""), plot.get("variant", "")), []).append(plot)
+    plots = [plot for key in sorted(by_plot) for plot in sorted(
+        by_plot[key], key=lambda p: p.get("iter") or 0, reverse=True)[:iters]]
     return {"plots": _public(plots), "returned": len(plots), "total": len(plots),
             "scroll_id": None}
 
@@ -110,7 +115,33 @@ def get_task_latest_scalar_values(call):
 
 
 def debug_images(call):
-    return {"metrics": [], "scroll_id": None}
+    """Debug image events, iters iterations per task at a time, newest first unless
+    navigate_earlier is false; scroll_id continues where the previous answer stopped
+    (events.debug_images 2.7+ in ClearML Server's services/events.py). The 2.1 form, with task
+    instead of metrics, answers that task's images of its last iters iterations."""
+    iters = field(call, "iters", int, required=False, default=1)
+    if call.data.get("metrics") is None and call.data.get("task") is not None:
+        task_id = field(call, "task")
+        images = event_selection.page(call.storage, task_id, None, iters, True, None)
+        return {"task": task_id, "images": _public(images), "returned": len(images),
+                "total": len(images), "scroll_id": None}
+    requested = field(call, "metrics", list)
+    if not all(isinstance(m, dict) and isinstance(m.get("task"), str) for m in requested):
+        raise errors.ValidationError("each metrics item needs a task")
+    earlier = field(call, "navigate_earlier", bool, required=False, default=True)
+    positions = {} if field(call, "refresh", bool, required=False) else \
+        event_selection.positions(field(call, "scroll_id", required=False))
+    metrics = []
+    for task_id in dict.fromkeys(m["task"] for m in requested):
+        wanted = event_selection.metric_variants([m for m in requested if m["task"] == task_id
+                                   and m.get("metric") is not None])
+        events = event_selection.page(call.storage, task_id, wanted, iters, earlier,
+                                        positions.get(task_id))
+        iterations = event_selection.by_iteration(_public(events), earlier)
+        if iterations:
+            positions[task_id] = iterations[-1]["iter"]
+        metrics.append({"task": task_id, "iterations": iterations})
+    return {"metrics": metrics, "scroll_id": event_selection.scroll_id(positions)}
 
 
 def delete_for_task(call):
