@@ -104,6 +104,7 @@ ROUTES = {
     "events.get_task_metrics": Endpoint(events.get_task_metrics),
     "events.get_scalar_metrics_and_variants": Endpoint(events.get_scalar_metrics_and_variants),
     "events.get_task_latest_scalar_values": Endpoint(events.get_task_latest_scalar_values),
+    "events.get_task_single_value_metrics": Endpoint(events.get_task_single_value_metrics),
     "events.debug_images": Endpoint(events.debug_images),
     "events.delete_for_task": Endpoint(events.delete_for_task),
 

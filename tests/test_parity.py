@@ -225,6 +225,8 @@ def test_task_delete_removes_its_artifacts_and_models(server, reported_runs):
     (lambda t: t.get_status(), "completed"),
     (lambda t: t.get_last_scalar_metrics()["loss"]["train"]["last"], 1 / 3),
     (lambda t: t.get_reported_scalars()["loss"]["train"]["x"], [0, 1, 2]),
+    (lambda t: sorted(t.get_reported_scalars()), ["loss"]),
+    (lambda t: t.get_reported_single_values(), {"accuracy": 0.75}),
     (lambda t: t.get_parameters()["General/epochs"], "3"),
     (lambda t: sorted(t.artifacts), ["table"]),
     (lambda t: [m.name for m in t.get_models()["output"]], ["reported model"]),

@@ -4,6 +4,10 @@ from datetime import datetime, timezone
 from .. import errors
 from . import event_selection, field, id_list
 
+# The iteration of single value scalars (Logger.report_single_value); ClearML Server's
+# SINGLE_SCALAR_ITERATION in bll/event/event_common.py, left out of the scalar histograms.
+SINGLE_VALUE_ITERATION = -(2 ** 31)
+
 
 def add_batch(call):
     """Store every event of the batch or, if any is invalid, none of them."""
@@ -28,6 +32,8 @@ def scalar_metrics_iter_histogram(call):
     call.storage.get_task(task_id)
     result = {}
     for event in call.storage.get_events(task_id, "training_stats_scalar"):
+        if event.get("iter") == SINGLE_VALUE_ITERATION:
+            continue
         series = result.setdefault(event.get("metric", ""), {}).setdefault(
             event.get("variant", ""), {"x": [], "y": [], "name": event.get("variant", "")})
         series["x"].append(_x(event, key))
@@ -112,6 +118,21 @@ def get_task_latest_scalar_values(call):
                 {"name": entry["variant"], "last_value": entry["value"]})
     return {"metrics": [{"name": name, "variants": variants}
                         for name, variants in metrics.items()]}
+
+
+def get_task_single_value_metrics(call):
+    """The single values (Logger.report_single_value) of each task that reported any."""
+    wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
+    answer = []
+    for task_id in id_list(call, "tasks"):
+        task = call.storage.get_task(task_id)
+        values = [{key: event.get(key) for key in ("metric", "variant", "value", "timestamp")}
+                  for event in call.storage.get_events(task_id, "training_stats_scalar")
+                  if event.get("iter") == SINGLE_VALUE_ITERATION
+                  and event_selection.selected(event, wanted)]
+        if values:
+            answer.append({"task": task_id, "task_name": task["name"], "values": values})
+    return {"tasks": answer}
 
 
 def debug_images(call):

@@ -15,6 +15,7 @@ for iteration in range(3):
         logger.report_scatter2d("curve", variant, np.array([[0, iteration], [1, iteration]]),
                                 iteration=iteration)
     logger.report_scalar("loss", "train", 1.0 / (iteration + 1), iteration)
+logger.report_single_value("accuracy", 0.75)
 task.upload_artifact("table", {"rows": 3}, wait_on_upload=True)
 with open("weights.bin", "wb") as weights:
     weights.write(b"weights")
