@@ -22,11 +22,14 @@ def runs(server, tmp_path_factory):
     """{mode: console output} of remote.py run once per mode, on one agent's queue."""
     server.api("queues.create", name="remote execution")
     agent = start_agent(server, "remote execution", tmp_path_factory.mktemp("agent"))
-    processes = {mode: subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "remote.py"), "--n", "7", *options], cwd=tmp_path_factory.mktemp("run"), env=server.env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for mode, options in MODES.items()}
-    yield {mode: process.communicate(timeout=180)[0] for mode, process in processes.items()}
-    stop_process(agent)
+    try:
+        processes = {mode: subprocess.Popen(
+            [sys.executable, str(SCRIPTS / "remote.py"), "--n", "7", *options], env=server.env,
+            cwd=tmp_path_factory.mktemp("run"), text=True, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT) for mode, options in MODES.items()}
+        yield {mode: process.communicate(timeout=180)[0] for mode, process in processes.items()}
+    finally:
+        stop_process(agent)
 
 
 def remote_task(server, output):

@@ -1,4 +1,4 @@
-"""ClearML Server parity: status changes, task and model lifecycles, and the shapes the SDK reads."""
+"""ClearML Server parity: status changes, task and model lifecycles, the shapes the SDK reads."""
 import itertools
 import subprocess
 import sys

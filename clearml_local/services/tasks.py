@@ -114,8 +114,8 @@ def stop_many(call):
 
 
 def reset(call):
-    return call.storage.reset_task(field(call, "task"), _flag(call, "force"),
-                                   _flag(call, "clear_all"), _flag(call, "delete_output_models", True))
+    return call.storage.reset_task(field(call, "task"), _flag(call, "force"), _flag(
+        call, "clear_all"), _flag(call, "delete_output_models", True))
 
 
 def _queue_id(call):

@@ -1,4 +1,4 @@
-"""A task that hands itself to an agent with Task.execute_remotely, then computes a sum of squares."""
+"""A task that hands itself to an agent with Task.execute_remotely, then sums squares."""
 import argparse
 
 from clearml import Logger, Task
@@ -7,7 +7,8 @@ from clearml.config import running_remotely
 parser = argparse.ArgumentParser()
 parser.add_argument("--queue", default=None, help="the queue to enqueue on (none: leave a draft)")
 parser.add_argument("--clone", action="store_true", help="enqueue a clone instead of this task")
-parser.add_argument("--stay", action="store_true", help="keep this process running (exit_process=False)")
+parser.add_argument("--stay", action="store_true",
+                    help="keep this process running (exit_process=False)")
 parser.add_argument("--n", type=int, default=10, help="sum the squares of 0..n-1")
 Task.force_store_standalone_script()
 task = Task.init(project_name="remote execution", task_name="sum of squares",
