@@ -682,15 +682,14 @@ class Storage:
             task = self.get_task(task_id)
             if new_status is not None and new_status not in STATUSES:
                 raise errors.ValidationError(f"invalid task status: {new_status}")
-            removed = self.db.execute("DELETE FROM queue_entries WHERE task = ?",
-                                      (task_id,)).rowcount
+            self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
             if task["status"] not in ("queued", "in_progress"):
                 return {"updated": 0, "dequeued": 1}
             result = self.set_task_status(
                 task_id, new_status or task["enqueue_status"] or "created", force=True,
                 status_reason=status_reason, status_message=status_message,
                 extra={"enqueue_status": None})
-            return dict(result, dequeued=1, removed=removed)
+            return dict(result, dequeued=1)
 
     def pop_queue(self, queue_id):
         """Take the first task of a queue, or None; each entry goes to exactly one caller."""

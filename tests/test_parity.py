@@ -97,6 +97,15 @@ def test_refused_without_force(server, endpoint, status, subcode):
     assert server.api("tasks.get_by_id", task=task_id)["task"]["status"] == status
 
 
+@pytest.mark.parametrize("endpoint", ["tasks.stop", "tasks.delete", "tasks.archive_many"])
+def test_pipeline_steps_option_is_refused_not_ignored(server, endpoint):
+    task_id = new_task(server)
+    answer = server.call(endpoint, {"task": task_id, "ids": [task_id], "force": True,
+                                    "include_pipeline_steps": True})
+    assert "include_pipeline_steps" in answer["meta"]["result_msg"]
+    assert server.api("tasks.get_by_id", task=task_id)["task"]["status"] == "created"
+
+
 def test_archiving_a_queued_task_dequeues_it(server):
     task_id = new_task(server, "queued")
     answer = server.api("tasks.archive_many", ids=[task_id])

@@ -75,6 +75,12 @@ def _flag(call, name, default=False):
     return field(call, name, bool, required=False, default=default)
 
 
+def _without_pipeline_steps(call):
+    """Refuse include_pipeline_steps=true, which this server does not implement."""
+    if _flag(call, "include_pipeline_steps"):
+        raise errors.NotSupported("include_pipeline_steps is not supported by this server")
+
+
 def _reason(call):
     return {"status_reason": field(call, "status_reason", required=False, default=""),
             "status_message": field(call, "status_message", required=False, default="")}
@@ -103,11 +109,13 @@ def publish_many(call):
 
 
 def stop(call):
+    _without_pipeline_steps(call)
     return call.storage.stop_task(field(call, "task"), call.identity, _flag(call, "force"),
                                   field(call, "status_reason", required=False, default=""))
 
 
 def stop_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: call.storage.stop_task(
         task_id, call.identity, _flag(call, "force"),
         field(call, "status_reason", required=False, default="")))
@@ -175,6 +183,7 @@ def clone(call):
 
 
 def delete(call):
+    _without_pipeline_steps(call)
     return call.storage.delete_task(field(call, "task"), _flag(call, "force"),
                                     _flag(call, "delete_output_models", True))
 
@@ -191,20 +200,24 @@ def _many(call, action):
 
 
 def archive(call):
+    _without_pipeline_steps(call)
     return {"archived": sum(call.storage.archive_task(task_id)
                             for task_id in id_list(call, "tasks"))}
 
 
 def archive_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: {"archived": call.storage.archive_task(task_id)})
 
 
 def unarchive_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: {
         "unarchived": call.storage.archive_task(task_id, archive=False)})
 
 
 def delete_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: call.storage.delete_task(
         task_id, _flag(call, "force"), _flag(call, "delete_output_models", True)))
 
