@@ -904,8 +904,9 @@ class Storage:
         task["last_iteration"] = max(task["last_iteration"], iteration)
 
     def get_events(self, task_id, event_type=None, metric=None, variant=None, order="asc",
-                   limit=None, after_id=None):
-        """A task's events, oldest first (or newest first with order='desc')."""
+                   limit=None, after_id=None, from_timestamp=None):
+        """A task's events, oldest first (or newest first with order='desc'), those after
+        after_id or from_timestamp (in that order) only when given."""
         where, args = ["task = ?"], [task_id]
         if event_type:
             types = event_type if isinstance(event_type, list) else [event_type]
@@ -918,6 +919,9 @@ class Storage:
         if after_id is not None:
             where.append("id < ?" if order == "desc" else "id > ?")
             args.append(after_id)
+        if from_timestamp is not None:
+            where.append("timestamp < ?" if order == "desc" else "timestamp > ?")
+            args.append(int(from_timestamp))
         direction = "DESC" if order == "desc" else "ASC"
         sql = (f"SELECT id, doc FROM events WHERE {' AND '.join(where)}"
                f" ORDER BY timestamp {direction}, id {direction}")

@@ -160,6 +160,17 @@ def test_delete_configuration_removes_named_items(server):
     assert list(server.api("tasks.get_by_id", task=task_id)["task"]["configuration"]) == ["keep"]
 
 
+@pytest.mark.parametrize("request_fields, stamps", [
+    ({}, [5, 4]), ({"from_timestamp": 4}, [3, 2]), ({"order": "asc"}, [4, 5]),
+    ({"navigate_earlier": False, "from_timestamp": 2}, [3, 4])])
+def test_console_is_paged_by_timestamp(server, request_fields, stamps):
+    task_id = new_task(server)
+    for stamp in range(1, 6):
+        server.api("events.add", task=task_id, type="log", msg=str(stamp), timestamp=stamp)
+    answer = server.api("events.get_task_log", task=task_id, batch_size=2, **request_fields)
+    assert [e["timestamp"] for e in answer["events"]] == stamps and answer["total"] == 5
+
+
 def test_model_archive_and_unarchive(server):
     model_id = server.api("models.create", name="archivable", uri="file:///a")["id"]
     created = server.api("models.get_by_id", model=model_id)["model"]
@@ -209,6 +220,15 @@ def test_debug_images_scroll_through_iterations(server, reported):
     iterations = [[(i["iter"], len(i["events"])) for i in page["metrics"][0]["iterations"]]
                   for page in pages]
     assert iterations == [[(2, 2), (1, 2)], [(0, 2)], []]
+
+
+def test_all_events_are_read_in_batches(reported):
+    """Task._get_all_events follows total and scroll_id, as Task.delete() does."""
+    events = reported._get_all_events(max_events=None, batch_size=4)
+    images = reported._get_all_events(max_events=None, batch_size=4,
+                                      event_type="training_debug_image")
+    assert len(images) == 6 and len(events) > 12
+    assert [e["iter"] for e in images] == [0, 0, 1, 1, 2, 2]
 
 
 def test_reported_plots_keep_the_last_iterations_of_each_plot(reported):

@@ -50,27 +50,44 @@ def _x(event, key):
 
 
 def get_task_log(call):
-    """The last batch_size console events of a task, oldest first unless order is desc."""
+    """batch_size console events of a task from from_timestamp (default: the newest) towards
+    earlier ones, or later ones when navigate_earlier is false; answered in that order unless
+    order asks otherwise (events.get_task_log 2.9+ in ClearML Server's services/events.py)."""
     task_id = field(call, "task")
     call.storage.get_task(task_id)
-    batch_size = field(call, "batch_size", int, required=False, default=500)
-    order = field(call, "order", required=False, default="desc")
-    newest = call.storage.get_events(task_id, "log", order="desc", limit=batch_size)
-    events = newest if order == "desc" else list(reversed(newest))
+    earlier = field(call, "navigate_earlier", bool, required=False, default=True)
+    order = field(call, "order", required=False)
+    if order not in (None, "asc", "desc"):
+        raise errors.ValidationError(f"order must be asc or desc, not {order!r}")
+    events = call.storage.get_events(
+        task_id, "log", order="desc" if earlier else "asc",
+        limit=field(call, "batch_size", int, required=False, default=5000),
+        from_timestamp=field(call, "from_timestamp", int, required=False))
+    if order == ("asc" if earlier else "desc"):
+        events.reverse()
     return {"events": _public(events), "returned": len(events),
             "total": call.storage.count_events(task_id, "log")}
 
 
 def get_task_events(call):
+    """A task's events by iteration (ascending unless order is desc), batch_size at a time;
+    total counts them all and scroll_id continues after the last one answered
+    (events.get_task_events in ClearML Server's services/events.py)."""
     task_id = field(call, "task")
     call.storage.get_task(task_id)
     event_type = field(call, "event_type", required=False)
-    events = call.storage.get_events(
-        task_id, event_type, field(call, "metric", required=False), order=field(
-            call, "order", required=False, default="asc"),
-        limit=field(call, "batch_size", int, required=False, default=500))
-    return {"events": _public(events), "returned": len(events), "total": len(events),
-            "scroll_id": None}
+    order = field(call, "order", required=False, default="asc")
+    if order not in ("asc", "desc"):
+        raise errors.ValidationError(f"order must be asc or desc, not {order!r}")
+    wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
+    events = sorted((e for e in call.storage.get_events(
+        task_id, None if event_type in (None, "all") else event_type)
+        if event_selection.selected(e, wanted)), reverse=order == "desc",
+        key=lambda e: (e.get("iter") or 0, e.get("timestamp") or 0, e["_seq"]))
+    start = event_selection.positions(field(call, "scroll_id", required=False)).get("offset", 0)
+    page = events[start:start + field(call, "batch_size", int, required=False, default=500)]
+    return {"events": _public(page), "returned": len(page), "total": len(events),
+            "scroll_id": event_selection.scroll_id({"offset": start + len(page)})}
 
 
 def get_task_plots(call):
