@@ -65,6 +65,16 @@ def test_stopped_or_failed_task_is_enqueued_and_dequeued_back(server, status):
     assert task.get_status() == status and task.id not in queued_ids(server)
 
 
+@pytest.mark.parametrize("watched", [True, False])
+def test_enqueue_says_whether_a_worker_watches_the_queue(server, watched):
+    queue = server.api("queues.create", name=f"watched {watched}")["id"]
+    server.api("workers.register", worker=f"parity:{watched}", queues=[queue] if watched else [])
+    answer = server.api("tasks.enqueue", task=new_task(server), queue=queue,
+                        verify_watched_queue=True)
+    server.api("workers.unregister", worker=f"parity:{watched}")
+    assert answer["queue_watched"] is watched
+
+
 def test_completed_task_cannot_be_enqueued(server):
     answer = server.call("tasks.enqueue", {"task": new_task(server, "completed"),
                                            "queue_name": "default"})

@@ -146,8 +146,16 @@ def _queue_id(call):
 
 
 def enqueue(call):
-    return call.storage.enqueue_task(field(call, "task"), _queue_id(call), force=_flag(
-        call, "force"), **_reason(call))
+    """Enqueue a task; with verify_watched_queue, also say whether a worker serves the queue."""
+    if not _flag(call, "update_execution_queue", True):
+        raise errors.NotSupported("update_execution_queue=false is not supported by this server")
+    queue = _queue_id(call)
+    result = call.storage.enqueue_task(field(call, "task"), queue, force=_flag(call, "force"),
+                                       **_reason(call))
+    if _flag(call, "verify_watched_queue"):
+        result["queue_watched"] = any(queue in worker["queues"]
+                                      for worker in call.storage.get_workers())
+    return result
 
 
 def enqueue_many(call):
