@@ -42,32 +42,37 @@ def test_status_changes_are_clearml_servers(current, new):
             check_transition(current, new)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def queue(server):
+    """A queue of this module's own, so that no agent of another test takes its tasks."""
+    return server.api("queues.create", name=PROJECT)["id"]
+
+
 def new_task(server, status="created", **fields):
     task_id = server.api("tasks.create", name=f"in {status}", type="training", **fields)["id"]
     if status == "queued":
-        server.api("tasks.enqueue", task=task_id, queue_name="default")
+        server.api("tasks.enqueue", task=task_id, queue_name=PROJECT)
     elif status != "created":
         server.api(FORCE_INTO[status], task=task_id, force=True)
     return task_id
 
 
-def queued_ids(server):
-    queue = server.api("queues.get_all", name="^default$")["queues"][0]["id"]
+def queued_ids(server, queue):
     return [e["task"] for e in server.api("queues.get_by_id", queue=queue)["queue"]["entries"]]
 
 
 @pytest.mark.parametrize("status", ["stopped", "failed"])
-def test_stopped_or_failed_task_is_enqueued_and_dequeued_back(server, status):
+def test_stopped_or_failed_task_is_enqueued_and_dequeued_back(server, queue, status):
     task = Task.get_task(task_id=new_task(server, status))
-    Task.enqueue(task, queue_name="default")
-    assert task.get_status() == "queued" and task.id in queued_ids(server)
+    Task.enqueue(task, queue_id=queue)
+    assert task.get_status() == "queued" and task.id in queued_ids(server, queue)
     Task.dequeue(task)
-    assert task.get_status() == status and task.id not in queued_ids(server)
+    assert task.get_status() == status and task.id not in queued_ids(server, queue)
 
 
 @pytest.mark.parametrize("watched", [True, False])
 def test_enqueue_says_whether_a_worker_watches_the_queue(server, watched):
-    queue = server.api("queues.create", name=f"watched {watched}")["id"]
+    queue = server.api("queues.create", name=f"{PROJECT} watched {watched}")["id"]
     server.api("workers.register", worker=f"parity:{watched}", queues=[queue] if watched else [])
     answer = server.api("tasks.enqueue", task=new_task(server), queue=queue,
                         verify_watched_queue=True)
@@ -75,18 +80,25 @@ def test_enqueue_says_whether_a_worker_watches_the_queue(server, watched):
     assert answer["queue_watched"] is watched
 
 
+def test_enqueue_to_a_new_queue_name_creates_the_queue(server):
+    """As enqueue_task in ClearML Server's bll/task/task_operations.py does."""
+    answer = server.api("tasks.enqueue", task=new_task(server), queue_name=f"{PROJECT} new")
+    [queue] = server.api("queues.get_all", name=f"^{PROJECT} new$")["queues"]
+    assert answer["fields"]["execution.queue"] == queue["id"]
+
+
 def test_completed_task_cannot_be_enqueued(server):
     answer = server.call("tasks.enqueue", {"task": new_task(server, "completed"),
-                                           "queue_name": "default"})
+                                           "queue_name": PROJECT})
     assert answer["meta"]["result_subcode"] == 110
     assert "completed -> queued" in answer["meta"]["result_msg"]
 
 
-def test_stopping_a_queued_task_dequeues_it(server):
+def test_stopping_a_queued_task_dequeues_it(server, queue):
     task_id = new_task(server, "queued")
     server.api("tasks.stop", task=task_id)
     assert server.api("tasks.get_by_id", task=task_id)["task"]["status"] == "stopped"
-    assert task_id not in queued_ids(server)
+    assert task_id not in queued_ids(server, queue)
 
 
 def test_stopping_a_task_a_worker_runs_asks_the_worker(server):
@@ -116,13 +128,13 @@ def test_pipeline_steps_option_is_refused_not_ignored(server, endpoint):
     assert server.api("tasks.get_by_id", task=task_id)["task"]["status"] == "created"
 
 
-def test_archiving_a_queued_task_dequeues_it(server):
+def test_archiving_a_queued_task_dequeues_it(server, queue):
     task_id = new_task(server, "queued")
     answer = server.api("tasks.archive_many", ids=[task_id])
     task = server.api("tasks.get_by_id", task=task_id)["task"]
     assert answer["succeeded"] == [{"id": task_id, "archived": True}]
     assert task["status"] == "created" and "archived" in task["system_tags"]
-    assert task_id not in queued_ids(server)
+    assert task_id not in queued_ids(server, queue)
 
 
 def test_archived_task_is_deleted_without_force_and_deleted_is_a_bool(server):
