@@ -5,12 +5,14 @@ from typing import Callable
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import errors
+from ..jsonio import StrictJSONResponse as JSONResponse
+from ..jsonio import dumps as strict_dumps
 from . import auth, compare, downloads, experiment, filters, projects
 
 HERE = Path(__file__).parent
@@ -122,6 +124,7 @@ async def api_error(request, exc):
 def create_web_app(server):
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(filters.FILTERS)
+    templates.env.policies["json.dumps_function"] = strict_dumps  # tojson: strict JSON too.
     app = Starlette(routes=routes(), exception_handlers={
         errors.Unauthorized: unauthorized, errors.APIError: api_error})
     app.state.server = server
