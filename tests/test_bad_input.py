@@ -90,3 +90,14 @@ def test_token_without_identity_is_refused(server):
     answer = server.call("tasks.get_all", {}, token=token)
     assert (answer["meta"]["result_code"], answer["meta"]["result_subcode"]) == (401, 30)
     assert "identity" in answer["meta"]["result_msg"]
+
+
+def test_model_for_unknown_task_is_not_created(server):
+    answer = server.call("models.create", {"name": "orphan model", "task": "no-such-task"})
+    assert answer["meta"]["result_subcode"] == 101
+    assert server.api("models.get_all", name="^orphan model$")["models"] == []
+
+
+def test_clone_into_unknown_project_is_refused(server, target):
+    answer = server.call("tasks.clone", {"task": target, "new_task_project": "no-such-project"})
+    assert answer["meta"]["result_subcode"] == 401

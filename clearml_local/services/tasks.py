@@ -112,6 +112,9 @@ def dequeue(call):
 
 
 def clone(call):
+    project = field(call, "new_task_project", required=False)
+    if project:
+        call.storage.get_project(project)
     new_id = call.storage.clone_task(
         field(call, "task"), call.identity,
         name=field(call, "new_task_name", required=False),
@@ -119,7 +122,7 @@ def clone(call):
         comment=field(call, "new_task_comment", required=False),
         tags=field(call, "new_task_tags", list, required=False),
         system_tags=field(call, "new_task_system_tags", list, required=False),
-        project=field(call, "new_task_project", required=False),
+        project=project,
         execution_overrides=field(call, "execution_overrides", dict, required=False))
     task = call.storage.get_task(new_id)
     project = call.storage.get_project(task["project"]) if task["project"] else None
