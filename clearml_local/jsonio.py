@@ -28,22 +28,38 @@ def check(data, allow_nonfinite=False):
     """Raise BadRequest, naming the place, for what no endpoint stores: nesting deeper than
     MAX_DEPTH, integers beyond 64 bits and (unless allowed) NaN, Infinity or a float out of
     range."""
-    stack = [(data, 1, "")]
+    if _problem(data, allow_nonfinite, lambda path, key: None) is None:
+        return
+    path, problem = _problem(data, allow_nonfinite, _join)
+    path = path if not path or len(path) < 80 else path[:76] + "..."
+    raise errors.BadRequest(f"{problem} at {path or 'body'}" + (
+        ": JSON numbers must be finite" if "NaN" in problem else ""))
+
+
+def _join(path, key):
+    return f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key
+
+
+def _problem(data, allow_nonfinite, join):
+    """(path, problem) of the first value check() refuses, or None; join builds paths (the
+    first pass skips them, for speed)."""
+    stack = [(data, 1, None)]
     while stack:
         value, depth, path = stack.pop()
-        if depth > MAX_DEPTH:
-            raise errors.BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels at {path}")
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1, f"{path}.{k}" if path else k) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(value))
-        elif isinstance(value, bool) or value is None or isinstance(value, str):
+        kind = type(value)
+        if kind is str or kind is bool or value is None:
             continue
-        elif isinstance(value, int) and not MIN_LONG <= value <= MAX_LONG:
-            raise errors.BadRequest(f"integer out of the 64-bit range at {path or 'body'}")
-        elif isinstance(value, float) and not allow_nonfinite and not math.isfinite(value):
-            raise errors.BadRequest(f"number at {path or 'body'} is NaN, Infinity or beyond "
-                                    "±1.8e308: JSON numbers must be finite")
+        if depth > MAX_DEPTH:
+            return path, f"JSON nested deeper than {MAX_DEPTH} levels"
+        if kind is dict:
+            stack.extend((v, depth + 1, join(path, k)) for k, v in value.items())
+        elif kind is list:
+            stack.extend((v, depth + 1, join(path, i)) for i, v in enumerate(value))
+        elif kind is int and not MIN_LONG <= value <= MAX_LONG:
+            return path, "integer out of the 64-bit range"
+        elif kind is float and not allow_nonfinite and not math.isfinite(value):
+            return path, "number is NaN, Infinity or beyond ±1.8e308"
+    return None
 
 
 def finite(value):

@@ -26,11 +26,11 @@ def unmount(path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A server whose data folder is a 3 MB file system of its own, removed afterwards."""
+    """A server whose data folder is an 8 MB file system of its own, removed afterwards."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root (CI runs as root)")
     disk = tmp_path / "data"
-    mount(disk, "size=3m,mode=0755")
+    mount(disk, "size=8m,mode=0755")
     running = start_server(disk, tmp_path / "home")
     yield running
     stop_server(running)
@@ -68,6 +68,7 @@ def add_batch(server, body):
 
 def test_full_disk_gives_clear_errors_and_recovers(small_disk):
     task = small_disk.api("tasks.create", name="before full", type="training")["id"]
+    assert add_batch(small_disk, scalars(task, 1500))["result_code"] == 200
     filler = fill(small_disk.data_dir)
     response = upload(small_disk, "/p/big.bin", 512 * 1024)
     meta = response.json()["meta"]
@@ -77,11 +78,13 @@ def test_full_disk_gives_clear_errors_and_recovers(small_disk):
     full = add_batch(small_disk, scalars(task, 3000))
     assert (full["result_code"], full["result_subcode"]) == (500, 4)
     deleted = small_disk.call("events.delete_for_task", {"task": task})["meta"]
-    assert "rollback" not in deleted["result_msg"]
+    assert (deleted["result_code"], deleted["result_subcode"]) == (500, 4)
+    assert "disk is full" in deleted["result_msg"]
     filler.unlink()
     assert add_batch(small_disk, scalars(task, 10))["result_code"] == 200
     assert upload(small_disk, "/p/small.bin", 1000).status_code == 200
-    assert small_disk.api("tasks.get_by_id", task=task)["task"]["last_iteration"] == 9
+    assert small_disk.api("tasks.get_by_id", task=task)["task"]["last_iteration"] == 1499
+    assert small_disk.api("events.delete_for_task", task=task)["deleted"] == 1510
     with closing(sqlite3.connect(small_disk.data_dir / "clearml.db")) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert "disk is full" in (small_disk.data_dir.parent / "server.log").read_text()
