@@ -47,11 +47,17 @@ def _problem(data, allow_nonfinite, join):
     while stack:
         value, depth, path = stack.pop()
         kind = type(value)
-        if kind is str or kind is bool or value is None:
+        if kind is str:
+            if not _is_unicode(value):
+                return path, "string holds a lone surrogate, which is not Unicode"
+            continue
+        if kind is bool or value is None:
             continue
         if depth > MAX_DEPTH:
             return path, f"JSON nested deeper than {MAX_DEPTH} levels"
         if kind is dict:
+            if not all(_is_unicode(key) for key in value):
+                return path, "a key holds a lone surrogate, which is not Unicode"
             stack.extend((v, depth + 1, join(path, k)) for k, v in value.items())
         elif kind is list:
             stack.extend((v, depth + 1, join(path, i)) for i, v in enumerate(value))
@@ -60,6 +66,17 @@ def _problem(data, allow_nonfinite, join):
         elif kind is float and not allow_nonfinite and not math.isfinite(value):
             return path, "number is NaN, Infinity or beyond ±1.8e308"
     return None
+
+
+def _is_unicode(text):
+    """Whether text can be stored and answered as UTF-8 (JSON's \\ud800 escapes cannot)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def finite(value):

@@ -67,6 +67,11 @@ CASES = [
      400, "expiration_sec"),
     ("NaN outside events", "tasks.edit", '{"task": "@", "runtime": {"x": NaN}}', {}, 400,
      "runtime.x"),
+    # Found since.
+    ("lone surrogate", "tasks.create", '{"name": "\\ud800", "type": "training"}', {}, 400,
+     "surrogate"),
+    ("page * page_size beyond int64", "tasks.get_all",
+     '{"page": 4611686018427387904, "page_size": 500}', {}, 400, "page"),
 ]
 
 

@@ -161,6 +161,8 @@ def _paging(call):
         page_size = field(call, "size", int, required=False)
     if page is not None and page < 0 or page_size is not None and page_size < 1:
         raise errors.ValidationError("page must be >= 0 and page_size >= 1")
+    if (page or 0) * (page_size or 0) > MAX_LONG:
+        raise errors.ValidationError("page * page_size is beyond the 64-bit integer range")
     if page is not None and page_size is None:
         page_size = 500
     return page, page_size
