@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from . import errors, jsonio
@@ -118,4 +119,11 @@ def create_api_app(server):
             return error_envelope(endpoint, version, exc)
 
     return Starlette(routes=[
-        Route("/{path:path}", dispatch, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])])
+        Route("/{path:path}", dispatch, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])],
+        exception_handlers={HTTPException: http_error})
+
+
+async def http_error(request, exc):
+    """Starlette's own refusals (a method no route takes) in the envelope too."""
+    return envelope(request.url.path.strip("/"), "", exc.status_code, 0,
+                    f"{request.method} {request.url.path}: {exc.detail}", {})

@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import errors
-from .api import error_envelope
+from .api import error_envelope, http_error
 
 log = logging.getLogger("clearml_local.files")
 NAME_MAX = 255  # Bytes in one file name on Linux file systems.
@@ -103,7 +103,7 @@ def create_files_app(server):
         Route("/", upload, methods=["POST"]),
         Route("/", root_get, methods=["GET", "HEAD"]),
         Route("/{path:path}", fetch, methods=["GET", "HEAD", "DELETE"]),
-    ])
+    ], exception_handlers={HTTPException: http_error})
 
 
 async def _form(request):

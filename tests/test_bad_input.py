@@ -106,3 +106,11 @@ def test_model_for_unknown_task_is_not_created(server):
 def test_clone_into_unknown_project_is_refused(server, target):
     answer = server.call("tasks.clone", {"task": target, "new_task_project": "no-such-project"})
     assert answer["meta"]["result_subcode"] == 401
+
+
+@pytest.mark.parametrize("service, method", [("api", "OPTIONS"), ("files", "PUT")])
+def test_methods_no_route_takes_are_answered_in_the_envelope(server, service, method):
+    url = {"api": f"{server.api_url}/tasks.get_all", "files": f"{server.files_url}/a/b.bin"}
+    response = requests.request(method, url[service], timeout=10,
+                                headers={"Authorization": f"Bearer {server.token}"})
+    assert response.status_code == response.json()["meta"]["result_code"] == 405
