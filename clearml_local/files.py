@@ -85,13 +85,11 @@ def create_files_app(server):
         try:
             authorized(request)
             path = safe_path(root, request.url.path)
-            if request.method == "DELETE":
-                if not path.is_file():
-                    raise errors.FileNotFound(f"file not found: {request.url.path}")
-                path.unlink()
-                return JSONResponse({"deleted": request.url.path})
             if not path.is_file():
                 raise errors.FileNotFound(f"file not found: {request.url.path}")
+            if request.method == "DELETE":
+                path.unlink()
+                return JSONResponse({"deleted": request.url.path})
             return FileResponse(path)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope.
             return _error(exc, request.method.lower())

@@ -23,7 +23,8 @@ def test_upload_then_download_then_delete(server):
 @pytest.mark.parametrize("path", ["/../escape.txt", "/a/../../escape.txt", "/a/./../../x"])
 def test_upload_outside_data_folder_is_refused(server, path):
     response = upload(server, path, b"x")
-    assert response.status_code == 400 and "invalid file path" in response.json()["meta"]["result_msg"]
+    meta = response.json()["meta"]
+    assert response.status_code == 400 and "invalid file path" in meta["result_msg"]
     assert not (server.data_dir / "escape.txt").exists()
 
 
