@@ -15,12 +15,12 @@ from . import errors
 from .api import error_envelope, http_error
 
 log = logging.getLogger("clearml_local.files")
-NAME_MAX = 255  # Bytes in one file name on Linux file systems.
+NAME_MAX, PATH_MAX = 255, 4096  # Bytes in a file name and in a whole path, on Linux.
 
 
 def safe_path(root, name):
     """The file for object path name under root; raises BadRequest if it would escape root,
-    holds a NUL character or a name longer than the file system allows."""
+    holds a NUL character or is longer than the file system allows."""
     text = unquote(name).replace("\\", "/")
     parts = PurePosixPath("/" + text).parts[1:]
     if not parts or any(part in ("..", ".", "") for part in parts) or "\x00" in text:
@@ -29,6 +29,9 @@ def safe_path(root, name):
         raise errors.BadRequest(f"invalid file path {name[:80]!r}...: a name in it is longer "
                                 f"than {NAME_MAX} bytes")
     path = root.joinpath(*parts)
+    if len(bytes(path)) >= PATH_MAX:
+        raise errors.BadRequest(f"invalid file path {name[:80]!r}...: longer than {PATH_MAX} "
+                                "bytes with the data folder")
     if root.resolve() not in path.resolve().parents:
         raise errors.BadRequest(f"invalid file path {name!r}")
     return path

@@ -120,7 +120,7 @@ def test_read_only_data_folder_at_start_is_one_line(small_disk):
     assert result.stderr.strip().count("\n") == 0 and "read-only" in result.stderr
 
 
-@pytest.mark.parametrize("name", ["/a/%00b.bin", "/a/" + "n" * 256 + ".bin"])
+@pytest.mark.parametrize("name", ["/a/%00b.bin", "/a/" + "n" * 256 + ".bin", "/a" * 2100])
 def test_bad_file_names_are_400(server, name):
     response = requests.get(server.files_url + name, timeout=10,
                             headers={"Authorization": f"Bearer {server.token}"})
