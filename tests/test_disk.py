@@ -25,16 +25,22 @@ def unmount(path):
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    """A server whose data folder is an 8 MB file system of its own, removed afterwards."""
+def disk(tmp_path):
+    """An 8 MB file system of its own, removed afterwards."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small file system needs root (CI runs as root)")
-    disk = tmp_path / "data"
-    mount(disk, "size=8m,mode=0755")
+    path = tmp_path / "data"
+    mount(path, "size=8m,mode=0755")
+    yield path
+    unmount(path)
+
+
+@pytest.fixture
+def small_disk(disk, tmp_path):
+    """A server whose data folder is that small file system."""
     running = start_server(disk, tmp_path / "home")
     yield running
     stop_server(running)
-    unmount(disk)
 
 
 def fill(disk):
