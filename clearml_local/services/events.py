@@ -10,7 +10,8 @@ NOT_FINITE = "event holds NaN or Infinity: numbers must be finite"
 
 
 def add_batch(call):
-    """Store every event of the batch or, if any is invalid, none of them (but see _add)."""
+    """Store the batch: an invalid event refuses all of it, while events holding NaN or
+    Infinity are refused one by one (_add)."""
     events = call.data
     if not isinstance(events, list):
         raise errors.BadRequest("events.add_batch takes JSON lines, one event per line")
