@@ -1,4 +1,5 @@
 """Property-based fuzz of every API endpoint: no 5xx, no traceback, refused calls change nothing."""
+import base64
 import hashlib
 import inspect
 import json
@@ -7,6 +8,7 @@ import re
 import sqlite3
 import zlib
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -133,3 +135,39 @@ def test_fuzzed_calls_are_refused_cleanly(fuzzed, endpoint):
         assert session.get(f"{running.api_url}/debug.ping", timeout=10).ok
 
     call()
+
+
+# Bytes HTTP allows in a header value; the HTTP layer refuses others before the server sees them.
+HEADER_TEXT = st.binary(max_size=60).map(
+    lambda raw: bytes(b for b in raw if 0x20 <= b < 0x7f or b >= 0x80))
+
+
+@seed(int(os.environ.get("FUZZ_SEED", 0)))
+@settings(max_examples=EXAMPLES * 5, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(header=st.one_of(
+    HEADER_TEXT.map(lambda raw: b"Basic " + base64.b64encode(raw)),
+    HEADER_TEXT.map(lambda raw: b"Bearer " + raw), HEADER_TEXT.map(lambda raw: b"Basic " + raw)))
+def test_fuzzed_credentials_are_401(fuzzed, header):
+    """Before login: whatever the Authorization header holds, a 401 in the envelope."""
+    running, _, _ = fuzzed
+    response = requests.post(f"{running.api_url}/tasks.get_all", timeout=30,
+                             headers={"Authorization": header.strip() or b"x"})
+    assert response.status_code == response.json()["meta"]["result_code"] == 401
+
+
+@seed(int(os.environ.get("FUZZ_SEED", 0)))
+@settings(max_examples=EXAMPLES * 5, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(path=st.lists(st.text(st.characters(exclude_categories=()), max_size=300) | st.sampled_from(
+    ["..", ".", "%00", "%2e%2e", "%ff", "\\", "files"]), min_size=1, max_size=4).filter(
+        lambda parts: "".join(parts)))
+def test_fuzzed_file_paths_never_crash(fuzzed, path):
+    running, session, _ = fuzzed
+    url = running.files_url + "/" + "/".join(
+        quote(part.encode("utf-8", "surrogatepass"), safe="%") for part in path)
+    for method in ("GET", "DELETE"):
+        response = session.request(method, url, timeout=30)
+        assert response.status_code in (200, 400, 404, 405), response.text
+        if response.status_code != 200:  # '/.' reaches '/', the file server's plain-text page.
+            assert response.json()["meta"]["result_code"] == response.status_code
