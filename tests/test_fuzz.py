@@ -1,4 +1,5 @@
-"""Property-based fuzz of every API endpoint: no 5xx, no traceback, refused calls change nothing."""
+"""Property-based fuzz of every API endpoint, of credentials and of file paths: no 5xx, no
+traceback, and refused calls change nothing."""
 import base64
 import hashlib
 import inspect
@@ -15,18 +16,20 @@ import requests
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from clearml_local import storage
+from clearml_local import services
 from clearml_local.routes import ROUTES
 from conftest import start_server, stop_server
 
-SERVICES = Path(storage.__file__).parent / "services"
+SERVICES = Path(services.__file__).parent
+# The fields of tasks, models, projects and queues a client may set.
+EDITABLE = {*services.TEXT_FIELDS, *services.OBJECT_FIELDS, "tags", "system_tags", "ready",
+            "last_iteration"}
 # Every field a handler reads, found in the handlers' source so new fields are fuzzed too.
 READS = re.compile(r'(?:field|id_list)\(call, "(\w+)"|call\.data(?:\.get\(|\[)"(\w+)"')
 FIELD_NAMES = sorted(
     {name for path in SERVICES.glob("*.py") for pair in READS.findall(path.read_text())
      for name in pair if name}
-    | {name for names in storage.TABLE_EDITABLE.values() for name in names}
-    | {"id", "status", "user", "search_text", "search_hidden", "only_fields", "order_by",
+    | EDITABLE | {"id", "status", "user", "search_text", "search_hidden", "only_fields", "order_by",
        "value", "iter", "timestamp", "variant", "msg", "plot_str"})
 QUERY_FIELDS = ["id", "name", "project", "parent", "status", "type", "user", "tags",
                 "system_tags", "search_text", "search_hidden", "only_fields", "order_by", "page",
@@ -40,7 +43,7 @@ def fields_read(endpoint):
     if "query(" in source:
         names |= set(QUERY_FIELDS)
     if "object_fields" in source or "_edit_fields" in source:
-        names |= {name for names in storage.TABLE_EDITABLE.values() for name in names}
+        names |= EDITABLE
     return sorted(names) or FIELD_NAMES
 
 
