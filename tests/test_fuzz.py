@@ -29,7 +29,8 @@ READS = re.compile(r'(?:field|id_list)\(call, "(\w+)"|call\.data(?:\.get\(|\[)"(
 FIELD_NAMES = sorted(
     {name for path in SERVICES.glob("*.py") for pair in READS.findall(path.read_text())
      for name in pair if name}
-    | EDITABLE | {"id", "status", "user", "search_text", "search_hidden", "only_fields", "order_by",
+    | EDITABLE
+    | {"id", "status", "user", "search_text", "search_hidden", "only_fields", "order_by",
        "value", "iter", "timestamp", "variant", "msg", "plot_str"})
 QUERY_FIELDS = ["id", "name", "project", "parent", "status", "type", "user", "tags",
                 "system_tags", "search_text", "search_hidden", "only_fields", "order_by", "page",
