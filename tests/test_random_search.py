@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,26 +213,129 @@ def test_missing_template_or_queue_is_an_error(server, stand_in, tmp_path, args,
     assert message.format(project=stand_in["project"]) in result.stderr
 
 
-def test_ctrl_c_while_waiting_stops_the_clones(server, stand_in, tmp_path):
-    controller = subprocess.Popen(
-        [sys.executable, str(CONTROLLER), "--template-project", stand_in["project"], "--queue",
-         stand_in["queue"], "--experiments", "2", "--wait"], env=server.env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def start(args, env, cwd):
+    """The controller, running in a session of its own, its output read line by line."""
+    return subprocess.Popen([sys.executable, str(CONTROLLER), *map(str, args)], env=env, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def read_until(controller, pattern):
+    """What the running controller printed, up to the first line that matches pattern."""
     output = []
-    for line in controller.stdout:  # Until the controller says it is waiting.
+    for line in controller.stdout:
         output.append(line)
-        if "Ctrl-C stops them" in line:
-            break
+        if re.search(pattern, line):
+            return "".join(output)
+    raise AssertionError(f"the controller ended before printing {pattern!r}:\n{''.join(output)}")
+
+
+def clones_of(server, controller_id, *fields):
+    """The search's clones as the server finds them by their tag."""
+    return server.api("tasks.get_all", tags=[f"opt: {controller_id}"],
+                      only_fields=["id", *fields])["tasks"]
+
+
+def properties(server, task_id):
+    task = server.api("tasks.get_by_id", task=task_id)["task"]
+    return {name: item["value"] for name, item in task["hyperparams"].get("properties", {}).items()}
+
+
+@pytest.fixture(scope="module")
+def interrupted(server, stand_in, tmp_path_factory):
+    """A search of 2 clones on the queue no agent serves, Ctrl-C'd while waiting; what it printed,
+    and the clones' statuses and the queue's entries as Ctrl-C left them."""
+    controller = start(["--template-project", stand_in["project"], "--queue", stand_in["queue"],
+                        "--experiments", "2", "--wait"], server.env, tmp_path_factory.mktemp("c"))
+    output = read_until(controller, "Ctrl-C stops them")
     controller.send_signal(signal.SIGINT)
     try:
-        output.append(controller.communicate(timeout=60)[0])
+        output += controller.communicate(timeout=60)[0]
     finally:
         controller.kill()
-    assert controller.returncode == 130, "".join(output)
-    stopped = re.findall(r"Stopped .* \((\w+)\)", "".join(output))
-    statuses = {Task.get_task(task_id=clone).get_status() for clone in stopped}
-    assert (len(stopped), statuses) == (2, {"stopped"})
-    assert server.api("queues.get_all", name=f"^{stand_in['queue']}$")["queues"][0]["entries"] == []
+    controller_id = re.search(r"created new task id=(\w+)", output).group(1)
+    return {"returncode": controller.returncode, "output": output, "id": controller_id,
+            "stopped": re.findall(r"Stopped .* \((\w+)\)", output),
+            "clones": clones_of(server, controller_id, "status", "parent"),
+            "entries": server.api("queues.get_all", name=f"^{stand_in['queue']}$")["queues"][0][
+                "entries"]}
+
+
+def test_ctrl_c_while_waiting_stops_the_clones(interrupted):
+    assert interrupted["returncode"] == 130, interrupted["output"]
+    assert sorted(interrupted["stopped"]) == sorted(c["id"] for c in interrupted["clones"])
+    assert ({c["status"] for c in interrupted["clones"]}, interrupted["entries"]) == ({"stopped"}, [])
+    assert f"--resume {interrupted['id']}" in interrupted["output"]
+
+
+def test_clones_carry_their_controllers_tag_and_the_template_as_parent(stand_in, interrupted):
+    assert [c["parent"] for c in interrupted["clones"]] == [stand_in["template"].id] * 2
+
+
+def test_resume_enqueues_again_the_clones_ctrl_c_stopped(server, stand_in, interrupted, tmp_path):
+    result = run([CONTROLLER, "--resume", interrupted["id"]], server.env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert launched(result.stdout) == [] and len(re.findall("was launched before", result.stdout)) == 2
+    clones = clones_of(server, interrupted["id"], "status")
+    assert sorted((c["id"], c["status"]) for c in clones) == sorted(
+        (clone_id, "queued") for clone_id in interrupted["stopped"])
+    assert {(p["attempts"], p["requeued"]) for p in (properties(server, c["id"]) for c in clones)} \
+        == {("2", "resumed after Ctrl-C")}
+
+
+def test_controller_run_again_by_an_agent_continues_its_own_clones(server, stand_in, tmp_path):
+    """As when clearml-agent runs a search's controller task again: Task.init returns the same
+    task, whose clones are found by their tag, and none is made twice."""
+    first = run([CONTROLLER, "--template-project", stand_in["project"], "--queue",
+                 stand_in["queue"], "--experiments", "2"], server.env, tmp_path)
+    controller_id = re.search(r"created new task id=(\w+)", first.stdout).group(1)
+    server.api("tasks.reset", task=controller_id)
+    again = run([CONTROLLER], {**server.env, "CLEARML_TASK_ID": controller_id}, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(launched(first.stdout)) == 2 and launched(again.stdout) == []
+    assert len(clones_of(server, controller_id)) == 2
+
+
+def test_failed_clone_is_retried_and_a_stopped_one_is_not(server, stand_in, tmp_path):
+    """A person's stop is final; a failure (here: the server told so) is retried, on record."""
+    controller = start(["--template-project", stand_in["project"], "--queue", stand_in["queue"],
+                        "--experiments", "1", "--retry", "1", "--wait"], server.env, tmp_path)
+    try:
+        clone = re.search(r"Experiment id=(\w+) enqueue", read_until(controller, "enqueue")).group(1)
+        server.api("tasks.failed", task=clone, force=True, status_reason="worker lost")
+        wait_for(lambda: server.api("tasks.get_by_id", task=clone)["task"]["status"] == "queued"
+                 and properties(server, clone).get("attempts") == "2")
+        server.api("tasks.stopped", task=clone, force=True)
+        output = controller.communicate(timeout=60)[0]
+    finally:
+        controller.kill()
+    assert controller.returncode == 0, output
+    assert re.search(rf"^-\s+STOPPED\s.*\sstopped\s+2\s.*{clone}$", output, re.MULTILINE)
+    assert properties(server, clone)["requeued"] == "the last attempt failed: worker lost"
+
+
+def wait_for(condition, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("resume, message", [
+    ("0123456789abcdef0123456789abcdef", "no task with id 0123456789abcdef0123456789abcdef to resume"),
+    ("template", "is not a random search's controller: it has no parameters General/total_number_of_experiments"),
+])
+def test_resuming_what_is_no_search_is_an_error(server, stand_in, tmp_path, resume, message):
+    resume = stand_in["template"].id if resume == "template" else resume
+    result = run([CONTROLLER, "--resume", resume], server.env, tmp_path)
+    assert result.returncode == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--max-concurrent", "--retry"])
+def test_following_options_without_wait_are_errors(tmp_path, flag):
+    result = run([CONTROLLER, flag, "2"], unconfigured_env(tmp_path), tmp_path)
+    assert result.returncode == 2 and f"{flag} needs --wait: " in result.stderr
 
 
 def test_edited_controller_task_runs_with_its_own_parameters(server, stand_in, tmp_path):
