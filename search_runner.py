@@ -1,5 +1,4 @@
-"""What random_search.py does besides ClearML's steps: its command line, checks and errors, and
-running the search: resuming it, limiting and retrying its clones, following them (Ctrl-C stops)."""
+"""The random search's command line, checks and errors, and its run: resume, retry, limits, follow."""
 import argparse
 import ast
 import re
@@ -274,7 +273,8 @@ class SearchRun:
         for clone in clones_of(task.id, CLONE_FIELDS):
             self.earlier.setdefault(self._key(clone), clone)
         if self.earlier:
-            print(f'Search {task.id} launched {len(self.earlier)} clones before; following them')
+            print(f'Search {task.id} launched {len(self.earlier)} of its configurations before; '
+                  f'continuing their clones')
         # Ctrl-C only sets a flag, checked between polls: raised inside a ClearML call, the
         # KeyboardInterrupt could be cut short or swallowed there. A second Ctrl-C raises it.
         self.previous_handler = signal.signal(signal.SIGINT, self._on_ctrl_c)
