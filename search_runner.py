@@ -266,8 +266,8 @@ class SearchRun:
         self.task, self.names, self.params = task, list(space), params
         self.poll_seconds, self.started = poll_seconds, time.monotonic()
         self.shown, self.finished, self.waiting, self.interrupted = {}, set(), False, []
-        # A continued task reports from its last iteration on; "best so far" is against the
-        # number of finished clones, so iterations stay as reported.
+        # A continued task (--resume, or run again by an agent) would report from its last
+        # iteration on; "best so far" is plotted against the number of finished clones instead.
         task.set_initial_iteration(0)
         self.earlier = {}
         for clone in clones_of(task.id, CLONE_FIELDS):
