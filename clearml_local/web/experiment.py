@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from ..files import file_of_url
-from . import summary
+from . import actions, rules, summary
 
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
@@ -37,7 +37,10 @@ def experiment(server, query, project_id, task_id):
         "experiment": dict(row, comment=task.get("comment") or "",
                            status_reason=task.get("status_reason") or "",
                            status_message=task.get("status_message") or "",
-                           worker=task.get("last_worker"), tags=task.get("tags") or []),
+                           worker=task.get("last_worker"), tags=task.get("tags") or [],
+                           archived=rules.archived(task)),
+        "actions": _actions(task),
+        "edit": {"url": summary.task_url(task) + "/edit", "reason": rules.reason("edit", task)},
         "project": {"id": project["id"], "name": project["name"]} if project else None,
         "clones": _clones(task, children),
         "search": _search(storage, task),
@@ -53,6 +56,22 @@ def experiment(server, query, project_id, task_id):
                       (task.get("execution") or {}).get("artifacts") or []],
         "models": _models(server, task),
     }
+
+
+# The experiment page's buttons, in ClearML's menu order; the rest are direct forms.
+PAGE_ACTIONS = ("enqueue", "dequeue", "abort", "reset", "clone", "publish")
+
+
+def _actions(task):
+    """Each button: its form page's link, or why ClearML's web UI does not offer it here."""
+    here = summary.task_url(task)
+    table = f"/projects/{task.get('project') or '*'}/experiments"
+    names = [*PAGE_ACTIONS, "restore" if rules.archived(task) else "archive", "delete"]
+    return [{"name": name, "label": actions.ACTIONS[name].label,
+             "reason": rules.reason(name, task), "direct": name in ("archive", "restore"),
+             "url": actions.link(name, [task["id"]], table + "?archived=1"
+                                 if name == "delete" else here)}
+            for name in names]
 
 
 def _clones(task, children):
