@@ -268,3 +268,44 @@ def test_clearml_compare_links_open_the_compare_page(server, search, browser_ses
                                  timeout=10)
     assert answer.status_code == 200
     assert answer.url.endswith(f"/compare?ids={ids}")
+
+
+def csrf_token_of(session, server, path):
+    page = session.get(server.web_url + path).text
+    return re.search(r'<meta name="csrf-token" content="(\w+)">', page)[1]
+
+
+@pytest.mark.parametrize("token, origin, refused", [
+    (None, None, True), ("forged", None, True), ("valid", "http://evil.example", True),
+    ("valid", None, False)])
+def test_a_cross_site_post_changes_nothing(server, browser_session, token, origin, refused):
+    task = server.api("tasks.create", name="draft", type="training")["id"]
+    form = {"ids": task, "next": "/projects"}
+    if token:
+        form["csrf_token"] = (csrf_token_of(browser_session, server, "/projects")
+                              if token == "valid" else token)
+    answer = browser_session.post(f"{server.web_url}/actions/archive", data=form,
+                                  headers={"Origin": origin} if origin else {},
+                                  allow_redirects=False, timeout=10)
+    archived = "archived" in server.api("tasks.get_by_id", task=task)["task"]["system_tags"]
+    assert (answer.status_code, archived) == ((403, False) if refused else (303, True))
+
+
+def test_action_twin_answers_an_api_client_in_json(server, web):
+    project = server.api("projects.create", name="web action twin")["id"]
+    tasks = [server.api("tasks.create", name=name, type="training", project=project)["id"]
+             for name in ("draft", "running")]
+    server.api("tasks.started", task=tasks[1])
+    answer = web.post(f"{server.web_url}/actions/abort.json", data={"ids": tasks}, timeout=10)
+    assert answer.json()["succeeded"] == [tasks[1]]
+    assert [s["id"] for s in answer.json()["skipped"]] == [tasks[0]]
+
+
+@pytest.mark.parametrize("action, form, field", [
+    ("enqueue", {"queue": "no-such-queue"}, "queue"), ("clone", {"name": ""}, "name"),
+    ("tag", {"tag": "x" * 300}, "tag"), ("clone", {"name": "a", "project": "nope"}, "project")])
+def test_bad_action_input_is_a_400_naming_the_field(server, web, action, form, field):
+    task = server.api("tasks.create", name="draft", type="training")["id"]
+    answer = web.post(f"{server.web_url}/actions/{action}.json", data={"ids": task, **form},
+                      timeout=10)
+    assert answer.status_code == 400 and field in answer.json()["errors"]

@@ -1,20 +1,13 @@
 """The web UI in Debian's headless chromium: log in, compare the search, read what Plotly drew."""
 import json
-import os
-import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
 
+from web_browser import log_in, open_page
 from web_search import COMBINATIONS, build_search
 
 pytestmark = pytest.mark.browser
 
-# Debian's chromium (make browser installs it); CHROMIUM names another binary.
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 # Plotly keeps what it drew on the graph div: the traces and their dimensions.
 PARCOORDS = "() => document.getElementById('parcoords').data[0]"
 
@@ -24,32 +17,10 @@ def search(server, tmp_path_factory):
     return build_search(server, tmp_path_factory.mktemp("web-search"))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1600, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(error))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
-
-
-def log_in(page, server, path):
-    """Open path as a stranger, log in on the page it sends us to, and land back on path."""
-    page.goto(f"{server.web_url}{path}")
-    page.fill("input[name=access_key]", server.access_key)
-    page.fill("input[name=secret_key]", server.secret_key)
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state()
+    with open_page(browser) as page:
+        yield page
 
 
 def test_compare_page_of_the_search(server, search, page, artifacts_dir):

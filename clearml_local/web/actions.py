@@ -155,7 +155,7 @@ def _page(request, action, ids, tasks, values=None, problems=None, next_url=None
                          "url": summary.task_url(task), "tags": task["tags"],
                          "reason": rules.reason(action.name, task)} for task in tasks],
         "eligible": len(eligible), "missing": len(set(ids) - {task["id"] for task in tasks}),
-        "values": values or _defaults(request, action, eligible),
+        "entered": values or _defaults(request, action, eligible),
         "options": _options(request, action, eligible), "errors": problems or {},
         "next": next_url or auth.safe_next(request.query_params.get("next")),
     }

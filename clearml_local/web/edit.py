@@ -32,7 +32,7 @@ def _page(task, values=None, problems=None):
                            "url": summary.task_url(task)},
             "editable": rules.allowed("edit", task), "reason": rules.reason("edit", task),
             "clone_url": f"/actions/clone?ids={task['id']}&next={summary.task_url(task)}",
-            "values": values or _values(task), "errors": problems or {}}
+            "entered": values or _values(task), "errors": problems or {}}
 
 
 def _task(request):
