@@ -139,8 +139,8 @@ def test_compare_by_ids_equals_compare_by_parent(server, web, search):
 
 def test_the_controller_links_to_the_comparison_of_its_clones(server, web, search):
     page = twin(server, web, f"/projects/{search.project_id}/experiments/{search.controller_id}")
-    assert page["search"] == {"count": len(search.clone_ids),
-                              "compare_url": f"/compare?search={search.controller_id}"}
+    assert page["search"]["count"] == len(search.clone_ids)
+    assert page["search"]["compare_url"] == f"/compare?search={search.controller_id}"
     compared = twin(server, web, "/compare", search=search.controller_id)
     assert sorted(row["id"] for row in compared["experiments"]) == sorted(search.clone_ids)
 
@@ -309,3 +309,21 @@ def test_bad_action_input_is_a_400_naming_the_field(server, web, action, form, f
     answer = web.post(f"{server.web_url}/actions/{action}.json", data={"ids": task, **form},
                       timeout=10)
     assert answer.status_code == 400 and field in answer.json()["errors"]
+
+
+def test_two_searches_in_one_project_keep_their_own_clones(server, web):
+    project = server.api("projects.create", name="web two searches")["id"]
+    template = server.api("tasks.create", name="template", type="training", project=project)["id"]
+    searches = [server.api("tasks.create", name=f"search {n}", type="optimizer",
+                           project=project)["id"] for n in range(2)]
+    for search in searches:
+        server.api("tasks.started", task=search)
+    made = {search: [] for search in searches}
+    for index in range(4):  # Launched in turns, as two searches running at once would.
+        search = searches[index % 2]
+        made[search].append(server.api("tasks.clone", task=template,
+                                       new_task_tags=[f"opt: {search}"])["id"])
+    for search in searches:
+        page = twin(server, web, f"/searches/{search}")
+        assert [row["id"] for row in page["experiments"]] == made[search]
+        assert page["running"] and page["statuses"] == {"created": 2}

@@ -12,7 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from .. import errors
 from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, projects,
-               render)
+               render, searches, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -33,6 +33,8 @@ PAGES = [
     Page("/projects/{project_id}/experiments/{task_id}", experiment.experiment,
          "experiment.html"),
     Page("/compare", compare.compare, "compare.html"),
+    Page("/workers", workers.workers_and_queues, "workers.html"),
+    Page("/searches/{task_id}", searches.search, "search.html"),
 ]
 
 
@@ -86,6 +88,7 @@ def routes():
         *[Route(f"/actions/{{action}}{suffix}", endpoint, methods=[method])
           for suffix in (".json", "") for method, endpoint in (
               ("GET", actions.form_page), ("POST", actions.perform))],
+        Route("/queues/{queue_id}/entries/{task_id}", workers.move_entry, methods=["POST"]),
         Route("/projects/{project_id}", project_home),
         *[Route(f"/projects/{{project_id}}/{kind};ids={{ids}}{rest}", clearml_compare_link)
           for kind in ("compare-tasks", "compare-experiments") for rest in ("", "/{view:path}")],

@@ -28,11 +28,10 @@ def compare(server, query):
         tasks = storage.query("tasks", {"parent": parent_id, "system_tags": ["-hidden"]})
     else:
         tasks = storage.query("tasks", {"id": ids}) if ids else []
-    rows = summary.rows(storage, tasks)
-    metrics = _metric_choices(rows)
-    choice = _choice(query, metrics, rows)
-    ranked = _ranked(rows, choice)
-    differing, same = _params(ranked)
+    board = leaderboard(storage, tasks, query)
+    rows, metrics, choice, ranked = board["rows"], board["metrics"], board["choice"], board[
+        "experiments"]
+    differing, same = board["differing"], board["same"]
     overlaid = ranked[:choice["lines"]]
     return {
         "title": "Compare experiments",
@@ -48,6 +47,18 @@ def compare(server, query):
         "scalars": _overlay(storage, overlaid, choice["scalars"]),
         "overlay": {"shown": len(overlaid), "of": len(ranked)},
     }
+
+
+def leaderboard(storage, tasks, query):
+    """The tasks' summary rows ranked best first by the metric the query chooses (or a default),
+    with the hyperparameters that differ between them."""
+    rows = summary.rows(storage, tasks)
+    metrics = _metric_choices(rows)
+    choice = _choice(query, metrics, rows)
+    ranked = _ranked(rows, choice)
+    differing, same = _params(ranked)
+    return {"rows": rows, "metrics": metrics, "choice": choice, "experiments": ranked,
+            "differing": differing, "same": same}
 
 
 def _parent(storage, parent_id):

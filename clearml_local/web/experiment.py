@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from ..files import file_of_url
-from . import actions, rules, summary
+from . import actions, rules, searches, summary
 
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
@@ -84,11 +84,10 @@ def _clones(task, children):
 
 
 def _search(storage, task):
-    """For a search controller: how many experiments it made, and where to compare them."""
+    """For a search controller: the experiments it launched and how they rank so far."""
     if task["type"] not in summary.SEARCH_TYPES:
         return None
-    made = summary.clones_of_search(storage, task)
-    return {"count": len(made), "compare_url": f"/compare?{urlencode({'search': task['id']})}"}
+    return searches.of_controller(storage, task)
 
 
 def _sections(hyperparams):
