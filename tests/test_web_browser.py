@@ -85,3 +85,25 @@ def test_a_running_experiment_page_shows_new_console_output(server, page):
     server.call("events.add_batch", raw=json.dumps(
         {"task": task, "type": "log", "level": "info", "msg": "epoch 1: accuracy 0.5"}))
     page.wait_for_selector("pre.log >> text=epoch 1: accuracy 0.5", timeout=15000)
+
+
+SCALAR_CHART = "() => document.querySelector('.charts .js-plotly-plot')"
+
+
+def test_scalar_charts_smooth_log_scale_time_axis_and_hide_series(server, search, page):
+    log_in(page, server, f"/projects/{search.project_id}/experiments/{search.clone_ids[0]}")
+    page.wait_for_function(f"() => ({SCALAR_CHART})().data")
+    page.check("form.scalar-controls input[name=log]")
+    page.select_option("form.scalar-controls select[name=axis]", "relative")
+    page.fill("form.scalar-controls input[name=smoothing]", "0.6")
+    chart = page.evaluate("() => { const d = document.querySelector('.charts .js-plotly-plot');"
+                          " return {y: d.layout.yaxis.type, x: d.layout.xaxis.title.text,"
+                          " traces: d.data.map(t => [t.x[0], t.y, t.opacity])} }")
+    assert chart["y"] == "log" and chart["x"] == "seconds since the first report"
+    raw, smoothed = chart["traces"][:2]
+    assert raw[0] == 0 and raw[2] == 0.25 and smoothed[1][0] == raw[1][0] != smoothed[1][1]
+    page.click(".charts .js-plotly-plot >> nth=0 >> .legendtoggle >> nth=0")
+    # Plotly waits out a double-click before it acts on a legend click.
+    page.wait_for_function(f"() => ({SCALAR_CHART})().data[0].visible === 'legendonly'")
+    hidden = page.evaluate(f"() => ({SCALAR_CHART})().data.map(t => t.visible)")
+    assert hidden[:2] == ["legendonly", "legendonly"] and "legendonly" not in hidden[2:]

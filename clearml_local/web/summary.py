@@ -112,9 +112,10 @@ def downsample(points, limit):
 
 
 def series(points, name, limit):
+    """A chart line: iterations as x, values as y, report times (ms since the epoch) as t."""
     kept = downsample(points, limit)
     return {"name": name, "x": [p[0] for p in kept], "y": [p[1] for p in kept],
-            "points": len(points)}
+            "t": [p[2] for p in kept], "points": len(points)}
 
 
 def clones_of_search(storage, controller):
