@@ -327,3 +327,18 @@ def test_two_searches_in_one_project_keep_their_own_clones(server, web):
         page = twin(server, web, f"/searches/{search}")
         assert [row["id"] for row in page["experiments"]] == made[search]
         assert page["running"] and page["statuses"] == {"created": 2}
+
+
+def test_debug_samples_twin_lists_what_the_sdk_reported(server, web, search, browser_session):
+    clone_id = search.clone_ids[0]
+    page = twin(server, web, f"/projects/{search.project_id}/experiments/{clone_id}")
+    events = server.api("events.get_task_events", task=clone_id,
+                        event_type="training_debug_image")["events"]
+    shown = {(entry["metric"], entry["variant"]): [s["iter"] for s in entry["samples"]]
+             for entry in page["debug_samples"]}
+    assert shown == {("audio", "tone"): [0], ("samples", "digit"): [2, 1, 0]}
+    assert len(events) == 4
+    image = page["debug_samples"][1]["samples"][0]
+    assert image["kind"] == "image" and image["url"].startswith("/files/")
+    served = browser_session.get(server.web_url + image["url"], timeout=10)
+    assert served.status_code == 200 and served.content.startswith(b"\xff\xd8")  # JPEG

@@ -107,3 +107,20 @@ def test_scalar_charts_smooth_log_scale_time_axis_and_hide_series(server, search
     page.wait_for_function(f"() => ({SCALAR_CHART})().data[0].visible === 'legendonly'")
     hidden = page.evaluate(f"() => ({SCALAR_CHART})().data.map(t => t.visible)")
     assert hidden[:2] == ["legendonly", "legendonly"] and "legendonly" not in hidden[2:]
+
+
+def test_debug_samples_show_per_iteration_and_side_by_side(server, search, page, artifacts_dir):
+    log_in(page, server, f"/projects/{search.project_id}/experiments/{search.clone_ids[0]}")
+    digits = page.locator("#debug-samples [data-metric=samples] figure.sample")
+    assert [d.get_attribute("data-iter") for d in digits.all()] == ["2", "1", "0"]
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#debug-samples img'))"
+                           ".every(img => img.complete && img.naturalWidth === 8)")
+    assert page.locator("#debug-samples audio").count() == 1
+    page.goto(f"{server.web_url}/compare?parent={search.template_id}")
+    side = page.locator("#debug-samples [data-metric=samples] figure.sample")
+    assert [f.get_attribute("data-id") for f in side.all()] == [
+        row for row in page.evaluate("() => Array.from(document.querySelectorAll("
+                                     "'table.compare tbody tr'), r => r.dataset.id)")]
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#debug-samples img'))"
+                           ".every(img => img.complete && img.naturalWidth === 8)")
+    page.locator("#debug-samples").screenshot(path=artifacts_dir / "web-compare-samples.png")

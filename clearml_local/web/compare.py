@@ -1,7 +1,7 @@
 """Comparing experiments: parallel coordinates, overlaid scalars, a table ranked best first."""
 import re
 
-from . import summary
+from . import samples, summary
 
 VALUES = ("last", "min", "max")
 GOALS = ("max", "min")
@@ -46,6 +46,7 @@ def compare(server, query):
         "parcoords": _parcoords(ranked, differing, choice),
         "scalars": _overlay(storage, overlaid, choice["scalars"]),
         "overlay": {"shown": len(overlaid), "of": len(ranked)},
+        "debug_samples": samples.side_by_side(server, overlaid),
     }
 
 

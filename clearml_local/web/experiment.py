@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from ..files import file_of_url
-from . import actions, rules, searches, summary
+from . import actions, rules, samples, searches, summary
 
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
@@ -51,6 +51,8 @@ def experiment(server, query, project_id, task_id):
         "metrics": list(row["metrics"].values()),
         "scalars": _scalars(storage.scalar_series([task_id]).get(task_id, {})),
         "plots": _plots(storage.get_events(task_id, "plot")),
+        "debug_samples": samples.by_variant(server, storage.get_events(task_id,
+                                                                       samples.EVENT_TYPE)),
         "log": _log(storage, task_id, query.get("log") == "all"),
         "artifacts": [_artifact(server, a) for a in
                       (task.get("execution") or {}).get("artifacts") or []],
