@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from web_browser import log_in, open_page
+from web_browser import VIEWPORT, log_in, open_page
 from web_search import COMBINATIONS, build_search
 
 pytestmark = pytest.mark.browser
@@ -18,12 +18,32 @@ def search(server, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):
+def stranger(browser):
+    """A page in a browser that has not logged in."""
     with open_page(browser) as page:
         yield page
 
 
-def test_compare_page_of_the_search(server, search, page, artifacts_dir):
+@pytest.fixture(scope="module")
+def logged_in(browser, web_login):
+    """One logged-in context for the module: its cache keeps Plotly.js loaded once."""
+    context = browser.new_context(viewport=VIEWPORT, storage_state=web_login)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser, logged_in):
+    with open_page(browser, context=logged_in) as page:
+        yield page
+
+
+def visit(page, server, path):
+    page.goto(f"{server.web_url}{path}")
+
+
+def test_compare_page_of_the_search(server, search, stranger, artifacts_dir):
+    page = stranger
     log_in(page, server, f"/compare?parent={search.template_id}")
     page.wait_for_function("() => document.querySelectorAll('.charts .main-svg').length >= 2")
     parcoords = page.evaluate(PARCOORDS)
@@ -35,7 +55,7 @@ def test_compare_page_of_the_search(server, search, page, artifacts_dir):
 
 
 def test_brushing_an_axis_fades_the_other_experiments_in_the_table(server, search, page):
-    log_in(page, server, f"/compare?parent={search.template_id}")
+    visit(page, server, f"/compare?parent={search.template_id}")
     page.wait_for_function("() => document.getElementById('parcoords').data")
     # A brush on batch_size around the best clone's 32, as a drag along that axis makes one.
     page.evaluate("() => Plotly.restyle('parcoords', {'dimensions[0].constraintrange': [[30, 34]]})")
@@ -46,7 +66,7 @@ def test_brushing_an_axis_fades_the_other_experiments_in_the_table(server, searc
 
 
 def test_selected_rows_open_the_comparison(server, search, page, artifacts_dir):
-    log_in(page, server, f"/projects/{search.project_id}/experiments")
+    visit(page, server, f"/projects/{search.project_id}/experiments")
     for clone_id in search.clone_ids[:2]:
         page.check(f"tr[data-id='{clone_id}'] input[name=ids]")
     page.screenshot(path=artifacts_dir / "web-experiments.png", full_page=True)
@@ -56,7 +76,7 @@ def test_selected_rows_open_the_comparison(server, search, page, artifacts_dir):
 
 
 def test_experiment_page_draws_scalars_and_reported_plots(server, search, page, artifacts_dir):
-    log_in(page, server, f"/projects/{search.project_id}/experiments/{search.controller_id}")
+    visit(page, server, f"/projects/{search.project_id}/experiments/{search.controller_id}")
     page.wait_for_function("() => document.querySelectorAll('.plots .js-plotly-plot').length == 2")
     kinds = page.evaluate("() => Array.from(document.querySelectorAll('.plots .js-plotly-plot'),"
                           " div => div.data[0].type)")
@@ -68,7 +88,7 @@ def test_experiments_table_follows_a_running_experiment(server, page):
     project = server.api("projects.create", name="web browser live")["id"]
     task = server.api("tasks.create", name="running", type="training", project=project)["id"]
     server.api("tasks.started", task=task)
-    log_in(page, server, f"/projects/{project}/experiments")
+    visit(page, server, f"/projects/{project}/experiments")
     status = page.locator(f"tr[data-id='{task}'] [data-cell=status]")
     assert status.inner_text() == "running"
     server.api("tasks.completed", task=task)
@@ -81,7 +101,7 @@ def test_a_running_experiment_page_shows_new_console_output(server, page):
     project = server.api("projects.create", name="web browser live page")["id"]
     task = server.api("tasks.create", name="running", type="training", project=project)["id"]
     server.api("tasks.started", task=task)
-    log_in(page, server, f"/projects/{project}/experiments/{task}")
+    visit(page, server, f"/projects/{project}/experiments/{task}")
     server.call("events.add_batch", raw=json.dumps(
         {"task": task, "type": "log", "level": "info", "msg": "epoch 1: accuracy 0.5"}))
     page.wait_for_selector("pre.log >> text=epoch 1: accuracy 0.5", timeout=15000)
@@ -91,7 +111,7 @@ SCALAR_CHART = "() => document.querySelector('.charts .js-plotly-plot')"
 
 
 def test_scalar_charts_smooth_log_scale_time_axis_and_hide_series(server, search, page):
-    log_in(page, server, f"/projects/{search.project_id}/experiments/{search.clone_ids[0]}")
+    visit(page, server, f"/projects/{search.project_id}/experiments/{search.clone_ids[0]}")
     page.wait_for_function(f"() => ({SCALAR_CHART})().data")
     page.check("form.scalar-controls input[name=log]")
     page.select_option("form.scalar-controls select[name=axis]", "relative")
@@ -110,7 +130,7 @@ def test_scalar_charts_smooth_log_scale_time_axis_and_hide_series(server, search
 
 
 def test_debug_samples_show_per_iteration_and_side_by_side(server, search, page, artifacts_dir):
-    log_in(page, server, f"/projects/{search.project_id}/experiments/{search.clone_ids[0]}")
+    visit(page, server, f"/projects/{search.project_id}/experiments/{search.clone_ids[0]}")
     digits = page.locator("#debug-samples [data-metric=samples] figure.sample")
     assert [d.get_attribute("data-iter") for d in digits.all()] == ["2", "1", "0"]
     page.wait_for_function("() => Array.from(document.querySelectorAll('#debug-samples img'))"
