@@ -23,7 +23,7 @@
       button.disabled = why !== "";
       button.title = why || (able.length < rows.length ? able.length + " of the " + rows.length +
         " selected: the others are left out" : "");
-      button.textContent = button.dataset.label + (able.length > 1 ? " " + able.length : "");
+      button.textContent = button.dataset.label + (!why && able.length > 1 ? " " + able.length : "");
     });
   }
   function showSelection() {
