@@ -342,3 +342,18 @@ def test_debug_samples_twin_lists_what_the_sdk_reported(server, web, search, bro
     assert image["kind"] == "image" and image["url"].startswith("/files/")
     served = browser_session.get(server.web_url + image["url"], timeout=10)
     assert served.status_code == 200 and served.content.startswith(b"\xff\xd8")  # JPEG
+
+
+def test_a_draft_with_hundreds_of_hyperparameters_is_saved_whole(server, browser_session):
+    params = {f"p{n}": {"section": "Args", "name": f"p{n}", "value": str(n)} for n in range(400)}
+    task = server.api("tasks.create", name="many", type="training",
+                      hyperparams={"Args": params})["id"]
+    form = {"csrf_token": csrf_token_of(browser_session, server, "/projects"), "name": "many",
+            "params": "400", "configs": "0"}
+    for n in range(400):
+        form.update({f"p{n}.section": "Args", f"p{n}.name": f"p{n}", f"p{n}.key": f"Args/p{n}",
+                     f"p{n}.value": str(n + 1)})
+    answer = browser_session.post(f"{server.web_url}/projects/*/experiments/{task}/edit",
+                                  data=form, allow_redirects=False, timeout=30)
+    saved = server.api("tasks.get_by_id", task=task)["task"]["hyperparams"]["Args"]
+    assert answer.status_code == 303 and saved["p399"]["value"] == "400" and len(saved) == 400

@@ -202,3 +202,4 @@ def test_a_finished_experiment_cannot_be_edited_and_says_to_clone(server, projec
     assert "clone this experiment" in page.inner_text("#not-editable")
     page.click("#not-editable a")
     assert page.locator("input[name=name]").input_value().startswith("Clone Of")
+

@@ -54,6 +54,13 @@ def test_compare_page_of_the_search(server, search, stranger, artifacts_dir):
     page.screenshot(path=artifacts_dir / "web-compare.png", full_page=True)
 
 
+def test_projects_page_counts_the_search(server, search, page, artifacts_dir):
+    visit(page, server, "/projects")
+    row = page.locator(f"tr:has(a[href='/projects/{search.project_id}/experiments'])")
+    assert row.locator("td.n").inner_text() == str(len(search.clone_ids) + 2)
+    page.screenshot(path=artifacts_dir / "web-projects.png", full_page=True)
+
+
 def test_brushing_an_axis_fades_the_other_experiments_in_the_table(server, search, page):
     visit(page, server, f"/compare?parent={search.template_id}")
     page.wait_for_function("() => document.getElementById('parcoords').data")
@@ -136,6 +143,7 @@ def test_debug_samples_show_per_iteration_and_side_by_side(server, search, page,
     page.wait_for_function("() => Array.from(document.querySelectorAll('#debug-samples img'))"
                            ".every(img => img.complete && img.naturalWidth === 8)")
     assert page.locator("#debug-samples audio").count() == 1
+    page.screenshot(path=artifacts_dir / "web-experiment.png", full_page=True)
     page.goto(f"{server.web_url}/compare?parent={search.template_id}")
     side = page.locator("#debug-samples [data-metric=samples] figure.sample")
     assert [f.get_attribute("data-id") for f in side.all()] == [

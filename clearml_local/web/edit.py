@@ -6,6 +6,8 @@ from . import auth, csrf, dispatch, flash, render, rules, summary
 
 NEW_PARAMS = 3  # Empty rows offered for new hyperparameters.
 MAX_TEXT = 255
+MAX_FIELDS = 50_000
+MAX_VALUE = 16 * 1024 * 1024  # A configuration object's text.
 
 
 def _values(task):
@@ -52,7 +54,8 @@ async def edit_page(request):
 async def save(request):
     """POST: check the form, then one tasks.edit call, which applies the API's own checks."""
     auth.identity(request)
-    form = await request.form()
+    # Four fields a hyperparameter: frameworks connect hundreds of them.
+    form = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_VALUE)
     csrf.check(request, form)
     task = _task(request)
     values = _read(form)
