@@ -203,3 +203,19 @@ def test_a_finished_experiment_cannot_be_edited_and_says_to_clone(server, projec
     page.click("#not-editable a")
     assert page.locator("input[name=name]").input_value().startswith("Clone Of")
 
+
+
+def test_a_selection_is_tagged_and_untagged(server, page):
+    project = server.api("projects.create", name="web tags")["id"]
+    tasks = [make_task(server, project, "completed", tags=["old"]) for _ in range(2)]
+    page.goto(f"{server.web_url}/projects/{project}/experiments")
+    page.check("#select-all")
+    page.click("#table-actions [data-action=tag]")
+    page.fill("input[name=tag]", "shortlist")
+    page.click("#confirm")
+    assert [task_of(server, t)["tags"] for t in tasks] == [["old", "shortlist"]] * 2
+    page.check("#select-all")
+    page.click("#table-actions [data-action=untag]")
+    page.select_option("select[name=tag]", "old")
+    page.click("#confirm")
+    assert [task_of(server, t)["tags"] for t in tasks] == [["shortlist"]] * 2

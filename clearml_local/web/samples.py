@@ -14,7 +14,7 @@ def web_url(server, uri):
     """This web app's address of a file the file server holds, else the address as it is."""
     if file_of_url(server, uri) is None:
         return uri
-    return "/files/" + uri[len(server.settings.files_url.rstrip("/") + "/"):]
+    return "/files" + urlsplit(uri).path  # Whatever port the file server had then.
 
 
 def kind(uri):
@@ -23,7 +23,7 @@ def kind(uri):
 
 
 def sample(server, event):
-    uri = event.get("url") or ""
+    uri = event.get("url") if isinstance(event.get("url"), str) else ""
     return {"iter": event.get("iter") or 0, "url": web_url(server, uri), "kind": kind(uri),
             "name": unquote(urlsplit(uri).path.rsplit("/", 1)[-1])}
 
@@ -32,8 +32,8 @@ def by_variant(server, events, limit=PER_VARIANT):
     """[{metric, variant, samples}] with each variant's newest iterations first."""
     grouped = {}
     for event in events:
-        grouped.setdefault((event.get("metric") or "", event.get("variant") or ""), []).append(
-            event)
+        key = (str(event.get("metric") or ""), str(event.get("variant") or ""))
+        grouped.setdefault(key, []).append(event)
     return [{"metric": metric, "variant": variant, "samples": [
         sample(server, event) for event in sorted(
             found, key=lambda e: (e.get("iter") or 0, e.get("timestamp") or 0), reverse=True)
