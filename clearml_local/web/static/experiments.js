@@ -10,11 +10,13 @@
 
   // Why an action's button is off for these rows, or "" (the rows say which actions they allow).
   function whyNot(button, rows) {
-    const able = rows.filter((row) => row.dataset.actions.split(" ").includes(button.dataset.action));
+    const name = button.dataset.action;
+    const able = rows.filter((row) => row.dataset.actions.split(" ").includes(name));
     if (!rows.length) return ["Select experiments first.", able];
     if (button.dataset.single === "true" && rows.length > 1)
       return [button.dataset.label + " works on one experiment at a time.", able];
-    if (!able.length) return ["Not for the selected experiments: " + button.dataset.reason + ".", able];
+    if (!able.length)
+      return ["Not for the selected experiments: " + button.dataset.reason + ".", able];
     return ["", able];
   }
   function showActions(rows) {
@@ -23,7 +25,8 @@
       button.disabled = why !== "";
       button.title = why || (able.length < rows.length ? able.length + " of the " + rows.length +
         " selected: the others are left out" : "");
-      button.textContent = button.dataset.label + (!why && able.length > 1 ? " " + able.length : "");
+      const count = !why && able.length > 1 ? " " + able.length : "";
+      button.textContent = button.dataset.label + count;
     });
   }
   function showSelection() {
