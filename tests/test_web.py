@@ -357,3 +357,16 @@ def test_a_draft_with_hundreds_of_hyperparameters_is_saved_whole(server, browser
                                   data=form, allow_redirects=False, timeout=30)
     saved = server.api("tasks.get_by_id", task=task)["task"]["hyperparams"]["Args"]
     assert answer.status_code == 303 and saved["p399"]["value"] == "400" and len(saved) == 400
+
+
+@pytest.mark.parametrize("path, form", [
+    ("/actions/enqueue", {"ids": "not-a-task", "queue": ""}), ("/actions/no-such-action", {}),
+    ("/actions/clone", {"ids": ",,,", "name": "\x00" * 3}),
+    ("/projects/*/experiments/not-a-task/edit", {"params": "many"}),
+    ("/queues/not-a-queue/entries/not-a-task", {"move": "sideways"}),
+    ("/queues/not-a-queue/entries/not-a-task", {"move": "to", "queue": "elsewhere"})])
+def test_junk_in_a_form_is_answered_never_with_a_500(server, browser_session, path, form):
+    token = csrf_token_of(browser_session, server, "/projects")
+    answer = browser_session.post(server.web_url + path, data=dict(form, csrf_token=token),
+                                  timeout=10)
+    assert answer.status_code < 500 and "Internal Server Error" not in answer.text
