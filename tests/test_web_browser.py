@@ -51,6 +51,7 @@ def test_compare_page_of_the_search(server, search, stranger, artifacts_dir):
     assert labels == ["batch_size", "layer_1", "layer_2", "evaluate / accuracy (last)"]
     assert {len(d["values"]) for d in parcoords["dimensions"]} == {len(COMBINATIONS)}
     assert page.locator(".charts .scatterlayer path.js-line").count() >= 2 * len(COMBINATIONS)
+    assert page.locator("form.scalar-controls").count() == 1
     page.screenshot(path=artifacts_dir / "web-compare.png", full_page=True)
 
 
