@@ -752,15 +752,17 @@ class Storage:
         return [dict(json.loads(row["doc"]), _seq=row["id"]) for row in self.db.execute(sql, args)]
 
     def scalar_series(self, task_ids):
-        """{task: {metric: {variant: [(iter, value), ...]}}} of the given tasks' scalars."""
+        """{task: {metric: {variant: [(iter, value, timestamp ms), ...]}}} of the given tasks'
+        scalars."""
         series = {}
         marks = ", ".join("?" for _ in task_ids)
         for row in self.db.execute(
-                f"SELECT task, metric, variant, iter, value FROM events WHERE task IN ({marks})"
-                " AND type = 'training_stats_scalar' ORDER BY task, metric, variant, iter, id",
-                list(task_ids)):
+                f"SELECT task, metric, variant, iter, value, timestamp FROM events"
+                f" WHERE task IN ({marks}) AND type = 'training_stats_scalar'"
+                " ORDER BY task, metric, variant, iter, id", list(task_ids)):
             (series.setdefault(row["task"], {}).setdefault(row["metric"], {})
-             .setdefault(row["variant"], []).append((row["iter"], row["value"])))
+             .setdefault(row["variant"], []).append((row["iter"], row["value"],
+                                                     row["timestamp"])))
         return series
 
     def count_events(self, task_id, event_type):
