@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -25,7 +26,6 @@ class Call:
     data: object
     identity: dict
     server: object
-    worker: str = ""
 
     @property
     def storage(self):
@@ -94,9 +94,9 @@ def create_api_app(server):
                 data["_authorization"] = authorization
             else:
                 identity = server.credentials.authenticate(authorization)
-            call = Call(endpoint, data, identity, server,
-                        request.headers.get("x-clearml-worker", ""))
-            result = route.handler(call)
+            call = Call(endpoint, data, identity, server)
+            # Storage work runs on a worker thread, one transaction per call (Storage.run).
+            result = await run_in_threadpool(server.storage.run, endpoint, route.handler, call)
             return envelope(endpoint, version, 200, 0, "OK", result if result is not None else {})
         except errors.APIError as exc:
             log.info("%s: %s/%s %s", endpoint, exc.code, exc.subcode, exc.message)

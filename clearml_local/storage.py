@@ -1,24 +1,12 @@
 """SQLite storage for projects, tasks, models, queues, workers and events."""
-import contextlib
 import hashlib
 import json
-import re
-import sqlite3
 import uuid
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 
 from . import errors
+from .database import REGEX_SECONDS, SCHEMA_VERSION, Database, _regexp  # noqa: F401
 from .statuses import check_transition
-
-SCHEMA_VERSION = 2
-# Each migration upgrades the schema from the version before it; key = version reached.
-# schema.sql is always the newest schema, for new databases.
-MIGRATIONS = {
-    # The console's last lines are read newest first: an index in that order spares a sort of
-    # every log event of the task.
-    2: "CREATE INDEX events_task_time ON events (task, type, timestamp, id);",
-}
 
 JSON_FIELDS = {
     "tags", "system_tags", "script", "execution", "hyperparams", "configuration", "models",
@@ -53,6 +41,7 @@ NOT_FOUND = {
     "workers": errors.InvalidWorkerId,
 }
 DEFAULT_QUEUE = "default"
+NON_RESPONSIVE = "Forced stop (non-responsive)"
 
 
 def now():
@@ -62,15 +51,6 @@ def now():
 
 def new_id():
     return uuid.uuid4().hex
-
-
-def _regexp(pattern, value):
-    if value is None:
-        return False
-    try:
-        return re.search(pattern, value, re.IGNORECASE) is not None
-    except re.error as exc:
-        raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
 
 
 def _decode(table, row):
@@ -90,66 +70,17 @@ def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
 
-class Storage:
-    """All reads and writes of the server: one SQLite connection, one transaction helper.
+class Storage(Database):
+    """All reads and writes of the server; the connections and transactions are Database's.
 
-    Every method that names an object by id raises the ClearML error for an invalid id of that
-    kind when it does not exist; writes happen inside one transaction, all or nothing.
+    Methods that name an object by id raise the ClearML error for an invalid id of that kind
+    when it does not exist. Each write method is one transaction (or a savepoint within the
+    caller's): all or nothing.
     """
 
-    def __init__(self, path):
-        self.path = Path(path)
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.create_function("REGEXP", 2, _regexp, deterministic=True)
-        self.db.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost
-        # the last commits.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = OFF")
-        self._depth = 0
-        self._migrate()
+    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+        super().__init__(path, regex_seconds)
         self.ensure_default_queue()
-
-    def close(self):
-        self.db.close()
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """Run the block in one write transaction; nested blocks join the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
-        finally:
-            self._depth = 0
-
-    def _migrate(self):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} has schema version {version}, newer than this server's "
-                f"{SCHEMA_VERSION}: upgrade the server")
-        if version == 0:
-            script = Path(__file__).with_name("schema.sql").read_text()
-        else:
-            script = "".join(MIGRATIONS[target] for target in range(version + 1, SCHEMA_VERSION + 1))
-        if version < SCHEMA_VERSION:
-            # executescript commits on its own, so the upgrade carries its own transaction.
-            self.db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     # Generic object access, shared by every kind of object.
 
@@ -466,6 +397,26 @@ class Storage:
             entries = [m for m in models.get(kind) or [] if m.get("name") != name]
             models[kind] = entries + [{"name": name, "model": model_id, "updated": now()}]
             self._update("tasks", task_id, {"models": models, "last_update": now()})
+
+    def stop_non_responsive_tasks(self, threshold_sec):
+        """Stop the in_progress tasks not updated for threshold_sec; returns their ids.
+
+        As ClearML Server's watchdog does (apiserver/bll/task/non_responsive_tasks_watchdog.py):
+        status stopped, reason and message "Forced stop (non-responsive)".
+        """
+        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=threshold_sec)).isoformat(
+            timespec="milliseconds")
+        with self.transaction():
+            ids = [row["id"] for row in self.db.execute(
+                "SELECT id FROM tasks WHERE status = 'in_progress' AND last_update < ?",
+                (cutoff,))]
+            stamp = now()
+            for task_id in ids:
+                self._update("tasks", task_id, {
+                    "status": "stopped", "status_reason": NON_RESPONSIVE,
+                    "status_message": NON_RESPONSIVE, "status_changed": stamp,
+                    "last_update": stamp, "last_change": stamp})
+            return ids
 
     def ping_task(self, task_id):
         with self.transaction():
