@@ -97,7 +97,9 @@ def create_api_app(server):
             call = Call(endpoint, data, identity, server)
             # Storage work runs on a worker thread, one transaction per call (Storage.run).
             result = await run_in_threadpool(server.storage.run, endpoint, route.handler, call)
-            return envelope(endpoint, version, 200, 0, "OK", result if result is not None else {})
+            # Encoding a large answer takes a while too: off the loop as well.
+            return await run_in_threadpool(envelope, endpoint, version, 200, 0, "OK",
+                                           result if result is not None else {})
         except errors.APIError as exc:
             log.info("%s: %s/%s %s", endpoint, exc.code, exc.subcode, exc.message)
             return envelope(endpoint, version, exc.code, exc.subcode, exc.message, {}, exc.data)

@@ -3,6 +3,7 @@ import asyncio
 import logging
 import signal
 import socket
+import sys
 
 import uvicorn
 
@@ -84,6 +85,9 @@ async def serve(server, sockets, log_level="warning"):
         loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
     for s in servers:
         s.install_signal_handlers = lambda: None
+    # A thread building a large answer holds the GIL for up to the switch interval at a time;
+    # a short one lets the event loop answer small requests meanwhile (5 ms by default).
+    sys.setswitchinterval(0.001)
     watchdog = asyncio.create_task(watch_tasks(server))
     try:
         await asyncio.gather(*(s.serve(sockets=[sockets[name]])
