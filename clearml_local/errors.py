@@ -127,10 +127,3 @@ class InvalidToken(Unauthorized):
 class PayloadTooLarge(APIError):
     code = 413
     default_message = "request body too large"
-
-
-class ServerError(APIError):
-    """An unexpected failure: 500, which the SDK reports instead of retrying forever."""
-
-    code = 500
-    default_message = "general server error"

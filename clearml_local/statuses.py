@@ -14,7 +14,6 @@ TRANSITIONS = {
     "publishing": {"published"},
     "published": set(),
 }
-STATUSES = tuple(TRANSITIONS)
 
 
 def check_transition(current, new):

@@ -13,14 +13,8 @@ JSON_FIELDS = {
     "output", "runtime", "container", "last_metrics", "labels", "design", "metadata", "queues",
     "runtime_properties",
 }
-TASK_COLUMNS = (
-    "id", "name", "project", "type", "status", "status_reason", "status_message",
-    "status_changed", "parent", "comment", "user", "company", "created", "started", "completed",
-    "last_update", "last_change", "last_worker", "last_iteration", "tags", "system_tags",
-    "script", "execution", "hyperparams", "configuration", "models", "output", "runtime",
-    "container", "last_metrics",
-)
-# Fields a client may set through tasks.create / tasks.edit; the rest are the server's.
+# Fields a client may set through create / edit calls; the rest are the server's. The services
+# take only these from requests (services.object_fields); storage writes what it is given.
 TASK_EDITABLE = (
     "name", "project", "type", "parent", "comment", "tags", "system_tags", "script",
     "execution", "hyperparams", "configuration", "models", "output", "runtime", "container",
@@ -31,10 +25,6 @@ MODEL_EDITABLE = (
 )
 PROJECT_EDITABLE = ("name", "description", "tags", "system_tags", "default_output_destination")
 QUEUE_EDITABLE = ("name", "tags", "system_tags", "metadata")
-TABLE_EDITABLE = {
-    "tasks": TASK_EDITABLE, "models": MODEL_EDITABLE, "projects": PROJECT_EDITABLE,
-    "queues": QUEUE_EDITABLE,
-}
 NOT_FOUND = {
     "tasks": errors.InvalidTaskId, "models": errors.InvalidModelId,
     "projects": errors.InvalidProjectId, "queues": errors.InvalidQueueId,
@@ -64,6 +54,20 @@ def _decode(table, row):
 
 def _encode(field, value):
     return json.dumps(value) if field in JSON_FIELDS else value
+
+
+def _unrun(execution):
+    """A task's execution as before any run: out of its queue, its output artifacts gone."""
+    execution = {key: value for key, value in execution.items() if key != "queue"}
+    execution["artifacts"] = [a for a in execution.get("artifacts") or []
+                              if a.get("mode") == "input"]
+    return execution
+
+
+def last_metric_entries(task):
+    """The entries of a task's last_metrics ({metric hash: {variant hash: entry}}) as a list."""
+    return [entry for variants in (task.get("last_metrics") or {}).values()
+            for entry in variants.values()]
 
 
 def _metric_key(name):
@@ -190,7 +194,7 @@ class Storage(Database):
     def _create(self, table, fields, **server_fields):
         stamp = now()
         obj = {"id": new_id(), "created": stamp, "last_update": stamp}
-        obj.update({k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]})
+        obj.update(fields)
         obj.update(server_fields)
         self._insert(table, obj)
         return obj["id"]
@@ -198,8 +202,7 @@ class Storage(Database):
     def _edit(self, table, obj_id, fields):
         """Replace the given top-level fields (ClearML's edit semantics); return the ones set."""
         self._get(table, obj_id)
-        changed = {k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]}
-        changed["last_update"] = now()
+        changed = dict(fields, last_update=now())
         if table == "tasks":
             changed["last_change"] = changed["last_update"]
         self._update(table, obj_id, changed)
@@ -219,12 +222,6 @@ class Storage(Database):
                 raise errors.ExpectedUniqueData(f"project {name!r} already exists", name=name)
             return self._create("projects", fields, basename=name.rsplit("/", 1)[-1],
                                 user=identity["user"], company=identity["company"])
-
-    def project_by_name(self, name, identity, create=True):
-        row = self.db.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
-        if row:
-            return row["id"]
-        return self.create_project({"name": name}, identity) if create else None
 
     def edit_project(self, project_id, fields):
         with self.transaction():
@@ -312,10 +309,7 @@ class Storage(Database):
             dequeued = self.db.execute("DELETE FROM queue_entries WHERE task = ?",
                                        (task_id,)).rowcount
             events = self.db.execute("DELETE FROM events WHERE task = ?", (task_id,)).rowcount
-            execution = dict(task["execution"])
-            execution.pop("queue", None)
-            execution["artifacts"] = [a for a in execution.get("artifacts") or []
-                                      if a.get("mode") == "input"]
+            execution = _unrun(task["execution"])
             models = dict(task["models"], output=[])
             stamp = now()
             fields = {"status": "created", "status_reason": "reset", "status_message": "",
@@ -333,11 +327,7 @@ class Storage(Database):
         """A new created task copied from task_id without its results; returns the new id."""
         with self.transaction():
             source = self.get_task(task_id)
-            execution = dict(source["execution"])
-            execution.pop("queue", None)
-            execution["artifacts"] = [a for a in execution.get("artifacts") or []
-                                      if a.get("mode") == "input"]
-            execution.update(execution_overrides or {})
+            execution = dict(_unrun(source["execution"]), **(execution_overrides or {}))
             fields = {key: source[key] for key in TASK_EDITABLE}
             fields.update(
                 name=name if name is not None else f"{source['name']} (Clone)",
@@ -432,6 +422,15 @@ class Storage(Database):
             if row is None:
                 self._create("queues", {"name": DEFAULT_QUEUE, "system_tags": ["default"]},
                              user="system", company="local")
+
+    def default_queue(self):
+        """The queue tagged 'default'; raises NoDefaultQueue (ClearML's queue_bll.get_default)."""
+        row = self.db.execute(
+            "SELECT * FROM queues WHERE EXISTS (SELECT 1 FROM json_each(system_tags)"
+            " WHERE value = 'default') ORDER BY created, rowid LIMIT 1").fetchone()
+        if row is None:
+            raise errors.NoDefaultQueue()
+        return _decode("queues", row)
 
     def get_queue(self, queue_id):
         queue = self._get("queues", queue_id)
@@ -561,9 +560,6 @@ class Storage(Database):
             " < timeout / 86400.0 ORDER BY id").fetchall()
         return [_decode("workers", row) for row in rows]
 
-    def get_worker(self, worker_id):
-        return self._get("workers", worker_id)
-
     def set_runtime_properties(self, worker_id, properties):
         with self.transaction():
             self._get("workers", worker_id)
@@ -669,28 +665,23 @@ class Storage(Database):
         entry["count"] += 1
         task["last_iteration"] = max(task["last_iteration"], iteration)
 
-    def get_events(self, task_id, event_type=None, metric=None, variant=None, order="asc",
-                   limit=None, after_id=None):
+    def get_events(self, task_id, event_type=None, metric=None, order="asc", limit=None):
         """A task's events, oldest first (or newest first with order='desc')."""
         where, args = ["task = ?"], [task_id]
         if event_type:
             types = event_type if isinstance(event_type, list) else [event_type]
             where.append(f"type IN ({', '.join('?' for _ in types)})")
             args += types
-        for column, value in (("metric", metric), ("variant", variant)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if after_id is not None:
-            where.append("id < ?" if order == "desc" else "id > ?")
-            args.append(after_id)
+        if metric is not None:
+            where.append("metric = ?")
+            args.append(metric)
         direction = "DESC" if order == "desc" else "ASC"
-        sql = (f"SELECT id, doc FROM events WHERE {' AND '.join(where)}"
+        sql = (f"SELECT doc FROM events WHERE {' AND '.join(where)}"
                f" ORDER BY timestamp {direction}, id {direction}")
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        return [dict(json.loads(row["doc"]), _seq=row["id"]) for row in self.db.execute(sql, args)]
+        return [json.loads(row["doc"]) for row in self.db.execute(sql, args)]
 
     def scalar_series(self, task_ids):
         """{task: {metric: {variant: [(iter, value), ...]}}} of the given tasks' scalars."""

@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 from .. import errors
+from ..storage import last_metric_entries
 from . import field, id_list
 
 
@@ -51,7 +52,7 @@ def get_task_log(call):
     order = field(call, "order", required=False, default="desc")
     newest = call.storage.get_events(task_id, "log", order="desc", limit=batch_size)
     events = newest if order == "desc" else list(reversed(newest))
-    return {"events": _public(events), "returned": len(events),
+    return {"events": events, "returned": len(events),
             "total": call.storage.count_events(task_id, "log")}
 
 
@@ -63,7 +64,7 @@ def get_task_events(call):
         task_id, event_type, field(call, "metric", required=False), order=field(
             call, "order", required=False, default="asc"),
         limit=field(call, "batch_size", int, required=False, default=500))
-    return {"events": _public(events), "returned": len(events), "total": len(events),
+    return {"events": events, "returned": len(events), "total": len(events),
             "scroll_id": None}
 
 
@@ -75,7 +76,7 @@ def get_task_plots(call):
     plots = call.storage.get_events(task_id, "plot")
     latest = sorted({p.get("iter") or 0 for p in plots})[-iters:] if plots else []
     plots = [p for p in plots if (p.get("iter") or 0) in latest]
-    return {"plots": _public(plots), "returned": len(plots), "total": len(plots),
+    return {"plots": plots, "returned": len(plots), "total": len(plots),
             "scroll_id": None}
 
 
@@ -89,22 +90,17 @@ def get_task_metrics(call):
 
 
 def get_scalar_metrics_and_variants(call):
-    task = call.storage.get_task(field(call, "task"))
     result = {}
-    for variants in task["last_metrics"].values():
-        for entry in variants.values():
-            result.setdefault(entry["metric"], {})[entry["variant"]] = {
-                "name": entry["variant"]}
+    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+        result.setdefault(entry["metric"], {})[entry["variant"]] = {"name": entry["variant"]}
     return {"metrics": result}
 
 
 def get_task_latest_scalar_values(call):
-    task = call.storage.get_task(field(call, "task"))
     metrics = {}
-    for variants in task["last_metrics"].values():
-        for entry in variants.values():
-            metrics.setdefault(entry["metric"], []).append(
-                {"name": entry["variant"], "last_value": entry["value"]})
+    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+        metrics.setdefault(entry["metric"], []).append(
+            {"name": entry["variant"], "last_value": entry["value"]})
     return {"metrics": [{"name": name, "variants": variants}
                         for name, variants in metrics.items()]}
 
@@ -117,7 +113,3 @@ def delete_for_task(call):
     task_id = field(call, "task")
     call.storage.get_task(task_id)
     return {"deleted": call.storage.delete_events(task_id)}
-
-
-def _public(events):
-    return [{k: v for k, v in event.items() if k != "_seq"} for event in events]

@@ -93,12 +93,13 @@ def enqueue(call):
     queue = field(call, "queue", required=False)
     if queue is None:
         queue_name = field(call, "queue_name", required=False)
-        queue = (call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"}) if queue_name else
-                 call.storage.query("queues", {"system_tags": ["default"]}))
-        if not queue:
-            raise errors.InvalidQueueId(f"no queue named {queue_name!r}" if queue_name
-                                        else errors.NoDefaultQueue.default_message)
-        queue = queue[0]["id"]
+        if queue_name is None:
+            queue = call.storage.default_queue()["id"]
+        else:
+            found = call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"})
+            if not found:
+                raise errors.InvalidQueueId(f"no queue named {queue_name!r}")
+            queue = found[0]["id"]
     return call.storage.enqueue_task(
         field(call, "task"), queue, field(call, "status_reason", required=False, default=""),
         field(call, "status_message", required=False, default=""))
