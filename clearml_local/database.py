@@ -153,64 +153,56 @@ class Database:
 
     def _regexp(self, pattern, value):
         deadline = getattr(self._local, "regex_deadline", None)
-        remaining = (deadline - time.monotonic() if deadline
-                     else self.regex_seconds)
+        remaining = deadline - time.monotonic() if deadline else self.regex_seconds
         try:
             if remaining <= 0:
                 raise TimeoutError
             return _regexp(pattern, value, remaining)
         except TimeoutError:
-            self._local.regex_error = errors.ValidationError(
+            error = errors.ValidationError(
                 f"regular expression {pattern!r} took over {self.regex_seconds:g} s to match: "
                 "simplify it", pattern=pattern)
-            raise self._local.regex_error from None
+        except errors.APIError as exc:
+            error = exc
+        # SQLite reports an exception of a function as its own OperationalError; run() then
+        # raises this one instead.
+        self._local.regex_error = error
+        raise error
 
     @contextlib.contextmanager
     def transaction(self):
-        """Run the block in one write transaction; a nested block is a savepoint in it."""
+        """Run the block in one write transaction; a nested block is a savepoint in it.
+
+        Raises ValidationError when the block refers to an object that does not exist (a
+        REFERENCES of schema.sql), and undoes the block's writes whatever it raises.
+        """
         local = self._local
         if getattr(local, "reading", False):
             raise _NeedsWriter()
-        db, depth = self.db, getattr(local, "depth", 0)
-        if depth:
-            db.execute(f"SAVEPOINT s{depth}")
+        depth = getattr(local, "depth", 0)
+        begin, undo, end = (("BEGIN IMMEDIATE", "ROLLBACK", "COMMIT") if not depth else
+                            (f"SAVEPOINT s{depth}", f"ROLLBACK TO s{depth}", f"RELEASE s{depth}"))
+        with self._write_lock if not depth else contextlib.nullcontext():
+            db = self.db
+            db.execute(begin)
             local.depth = depth + 1
             try:
                 yield db
-            except BaseException:
+            except BaseException as exc:
+                # SQLite rolls back on its own after some errors (a full disk): undoing again
+                # would hide the real error behind "no transaction is active".
                 if db.in_transaction:
-                    db.execute(f"ROLLBACK TO s{depth}")
-                raise
-            finally:
-                local.depth = depth
-                if db.in_transaction:
-                    db.execute(f"RELEASE s{depth}")
-            return
-        with self._write_lock:
-            db.execute("BEGIN IMMEDIATE")
-            local.depth = 1
-            try:
-                yield db
-            except sqlite3.IntegrityError as exc:
-                self._rollback(db)
-                if "FOREIGN KEY" not in str(exc):
-                    raise
-                raise errors.ValidationError(
-                    "the request refers to an object that does not exist") from None
-            except BaseException:
-                self._rollback(db)
+                    db.execute(undo)
+                    if depth:
+                        db.execute(end)
+                if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+                    raise errors.ValidationError(
+                        "the request refers to an object that does not exist") from None
                 raise
             else:
-                db.execute("COMMIT")
+                db.execute(end)
             finally:
-                local.depth = 0
-
-    @staticmethod
-    def _rollback(db):
-        # SQLite rolls back on its own after some errors (a full disk): a second ROLLBACK
-        # would hide the real error behind "no transaction is active".
-        if db.in_transaction:
-            db.execute("ROLLBACK")
+                local.depth = depth
 
     def _migrate(self):
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
