@@ -75,6 +75,12 @@ def parse_body(raw, batch):
     return data
 
 
+def answer(route, call, version):
+    """Run the call's handler as one storage unit (Storage.run) and wrap its result."""
+    result = call.storage.run(call.endpoint, route.handler, call)
+    return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
+
+
 def create_api_app(server):
     async def dispatch(request):
         match = PATH.match(request.url.path)
@@ -95,11 +101,8 @@ def create_api_app(server):
             else:
                 identity = server.credentials.authenticate(authorization)
             call = Call(endpoint, data, identity, server)
-            # Storage work runs on a worker thread, one transaction per call (Storage.run).
-            result = await run_in_threadpool(server.storage.run, endpoint, route.handler, call)
-            # Encoding a large answer takes a while too: off the loop as well.
-            return await run_in_threadpool(envelope, endpoint, version, 200, 0, "OK",
-                                           result if result is not None else {})
+            # Off the event loop, so that a large or slow call holds up no other.
+            return await run_in_threadpool(answer, route, call, version)
         except errors.APIError as exc:
             log.info("%s: %s/%s %s", endpoint, exc.code, exc.subcode, exc.message)
             return envelope(endpoint, version, exc.code, exc.subcode, exc.message, {}, exc.data)
