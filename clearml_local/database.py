@@ -173,8 +173,8 @@ class Database:
     def transaction(self):
         """Run the block in one write transaction; a nested block is a savepoint in it.
 
-        Raises ValidationError when the block refers to an object that does not exist (a
-        REFERENCES of schema.sql), and undoes the block's writes whatever it raises.
+        Raises ValidationError when the block breaks a REFERENCES of schema.sql, and undoes
+        the block's writes whatever it raises.
         """
         local = self._local
         if getattr(local, "reading", False):
@@ -197,7 +197,8 @@ class Database:
                         db.execute(end)
                 if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
                     raise errors.ValidationError(
-                        "the request refers to an object that does not exist") from None
+                        "the change would leave a task with a project that does not exist, or "
+                        "a queue entry with a queue that does not exist") from None
                 raise
             else:
                 db.execute(end)

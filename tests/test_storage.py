@@ -147,5 +147,5 @@ def test_version_2_database_upgrades_to_enforced_references(tmp_path):
     upgraded = Storage(tmp_path / "db")
     assert upgraded.get_task(task)["project"] is None
     assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []
-    with pytest.raises(errors.ValidationError, match="does not exist"):
+    with pytest.raises(errors.ValidationError, match="project that does not exist"):
         upgraded.edit_task(task, {"project": "deleted project"})
