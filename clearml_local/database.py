@@ -29,7 +29,8 @@ REGEX_SECONDS = 1.0
 def _regexp(pattern, value, timeout=None):
     """Whether value matches pattern, case-insensitively (ClearML's name filters).
 
-    Raises InvalidRegex for a malformed pattern and TimeoutError past timeout seconds. The
+    Raises InvalidRegex for a malformed pattern and TimeoutError past timeout seconds (of CPU
+    time, as `regex` counts them: a busy machine stretches them in wall time). The
     `regex` module bounds the time and releases the GIL while it matches, so a catastrophic
     pattern neither runs away nor stalls the server's other threads.
     """
@@ -105,7 +106,7 @@ class Database:
         self._local = threading.local()
 
     def run(self, key, function, *args, **kwargs):
-        """function(*args, **kwargs) as one unit (see the class docstring); key names the kind of call.
+        """function(*args, **kwargs) as one unit (see the class docstring); key names its kind.
 
         A unit first runs as a reader; when it tries to write, it is rolled back and run again
         as a writer, and units of that key start as writers from then on. So function must
@@ -139,7 +140,8 @@ class Database:
             try:
                 return call()
             finally:
-                local.db.execute("ROLLBACK")  # A read transaction has nothing to commit.
+                if local.db.in_transaction:  # A read transaction has nothing to commit.
+                    local.db.execute("ROLLBACK")
         except sqlite3.OperationalError:
             if local.regex_error:  # SQLite reports a function's exception as its own.
                 raise local.regex_error from None
@@ -214,7 +216,8 @@ class Database:
         if version == 0:
             script = Path(__file__).with_name("schema.sql").read_text()
         else:
-            script = "".join(MIGRATIONS[target] for target in range(version + 1, SCHEMA_VERSION + 1))
+            script = "".join(MIGRATIONS[target]
+                             for target in range(version + 1, SCHEMA_VERSION + 1))
         if version < SCHEMA_VERSION:
             # executescript commits on its own, so the upgrade carries its own transaction.
             with self._write_lock:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from clearml_local.storage import Storage
+from clearml_local.storage import Storage, last_metric_entries
 from conftest import start_server, stop_server
 
 IDENTITY = {"user": "seed", "company": "local", "user_name": "seed"}
@@ -117,57 +117,67 @@ def test_four_pullers_get_each_queued_task_exactly_once(loaded):
     assert len(taken) == len(set(taken)) == QUEUED
 
 
-def test_eight_writers_and_a_reader_lose_nothing(loaded):
-    """20 s of writes from 8 threads, while a reader pages through the experiments: every
-    acknowledged task, event and parameter edit (all eight edit one task) is read back."""
-    shared = post(session(loaded), loaded, "tasks.create", name="shared", type="training")[0]["id"]
-    deadline, latencies = time.monotonic() + 20, {}
+class Client:
+    """A session on the server that records how long each of its calls took."""
 
-    def timed(http, endpoint, **data):
-        result, seconds = post(http, loaded, endpoint, **data)
-        latencies.setdefault(endpoint, []).append(seconds)
+    def __init__(self, server, latencies):
+        self.server, self.http, self.latencies = server, session(server), latencies
+
+    def call(self, endpoint, **data):
+        result, seconds = post(self.http, self.server, endpoint, **data)
+        self.latencies.setdefault(endpoint, []).append(seconds)
         return result
 
-    def add_scalars(http, task):
+    def add_scalars(self, task, count):
         start = time.monotonic()
         lines = [json.dumps({"task": task, "type": "training_stats_scalar", "metric": "loss",
-                             "variant": "v", "iter": i, "value": i}) for i in range(5)]
-        answer = http.post(f"{loaded.api_url}/events.add_batch", data="\n".join(lines),
-                           timeout=60).json()
-        assert answer["data"]["added"] == 5, answer["meta"]
-        latencies.setdefault("events.add_batch", []).append(time.monotonic() - start)
+                             "variant": "v", "iter": i, "value": i}) for i in range(count)]
+        answer = self.http.post(f"{self.server.api_url}/events.add_batch",
+                                data="\n".join(lines), timeout=60).json()
+        assert answer["data"]["added"] == count, answer["meta"]
+        self.latencies.setdefault("events.add_batch", []).append(time.monotonic() - start)
 
-    def write(writer):
-        http, acknowledged = session(loaded), []
-        while time.monotonic() < deadline:
-            task = timed(http, "tasks.create", name=f"w{writer} {len(acknowledged)}",
-                         type="training")["id"]
-            add_scalars(http, task)
-            timed(http, "tasks.edit_hyper_params", task=shared, hyperparams=[
-                {"section": "load", "name": f"w{writer}_{len(acknowledged)}", "value": task}])
-            acknowledged.append(task)
-        return acknowledged
 
-    def read():
-        http = session(loaded)
-        while time.monotonic() < deadline:
-            timed(http, "tasks.get_all", project=[loaded.project], page_size=100,
-                  order_by=["-last_update"])
+def write_until(client, writer, shared, deadline):
+    """Create a task, report 5 scalars to it, add a parameter to the shared task; repeat."""
+    acknowledged = []
+    while time.monotonic() < deadline:
+        task = client.call("tasks.create", name=f"w{writer}", type="training")["id"]
+        client.add_scalars(task, 5)
+        client.call("tasks.edit_hyper_params", task=shared, hyperparams=[
+            {"section": "load", "name": f"w{writer}_{len(acknowledged)}", "value": task}])
+        acknowledged.append(task)
+    return acknowledged
 
-    with ThreadPoolExecutor(9) as pool:
-        reader = pool.submit(read)
-        written = [task for tasks in pool.map(write, range(8)) for task in tasks]
-        reader.result()
+
+def read_until(client, project, deadline):
+    while time.monotonic() < deadline:
+        client.call("tasks.get_all", project=[project], page_size=100, order_by=["-last_update"])
+
+
+def print_percentiles(latencies):
     for endpoint, seconds in sorted(latencies.items()):
         seconds.sort()
         print(f"{endpoint}: {len(seconds)} calls, p50 {seconds[len(seconds) // 2] * 1000:.1f} ms,"
               f" p99 {seconds[int(len(seconds) * 0.99)] * 1000:.1f} ms")
-    http = session(loaded)
-    tasks = post(http, loaded, "tasks.get_all", id=written, page_size=len(written),
-                 only_fields=["last_metrics"])[0]["tasks"]
-    counts = [entry["count"] for task in tasks for metric in task["last_metrics"].values()
-              for entry in metric.values()]
-    params = post(http, loaded, "tasks.get_by_id", task=shared)[0]["task"]["hyperparams"]["load"]
+
+
+def test_eight_writers_and_a_reader_lose_nothing(loaded):
+    """20 s of writes from 8 threads while a reader pages through the experiments: every
+    acknowledged task, event and parameter edit (all eight edit one task) is read back."""
+    latencies, deadline = {}, time.monotonic() + 20
+    shared = post(session(loaded), loaded, "tasks.create", name="shared", type="training")[0]["id"]
+    with ThreadPoolExecutor(9) as pool:
+        reader = pool.submit(read_until, Client(loaded, latencies), loaded.project, deadline)
+        writers = [pool.submit(write_until, Client(loaded, latencies), writer, shared, deadline)
+                   for writer in range(8)]
+        written = [task for writer in writers for task in writer.result()]
+        reader.result()
+    print_percentiles(latencies)
+    tasks = loaded.api("tasks.get_all", id=written, page_size=len(written),
+                       only_fields=["last_metrics"])["tasks"]
+    counts = [entry["count"] for task in tasks for entry in last_metric_entries(task)]
+    params = loaded.api("tasks.get_by_id", task=shared)["task"]["hyperparams"]["load"]
     assert len(tasks) == len(written) and counts == [5] * len(written)
     assert sorted(param["value"] for param in params.values()) == sorted(written)
 
