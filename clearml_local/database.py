@@ -11,33 +11,35 @@ import regex
 from . import errors
 
 SCHEMA_VERSION = 3
+REFERENCES_ENFORCED = 3  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
 MIGRATIONS = {
     # The console's last lines are read newest first: an index in that order spares a sort of
     # every log event of the task.
     2: "CREATE INDEX events_task_time ON events (task, type, timestamp, id);",
-    # From version 3 on, the REFERENCES of schema.sql are enforced (PRAGMA foreign_keys):
+    # From here on, the REFERENCES of schema.sql are enforced (PRAGMA foreign_keys):
     # references to objects deleted before are cleared first, as a delete clears them now.
-    3: "UPDATE tasks SET project = NULL WHERE project NOT IN (SELECT id FROM projects);\n"
-       "DELETE FROM queue_entries WHERE queue NOT IN (SELECT id FROM queues);\n",
+    REFERENCES_ENFORCED: (
+        "UPDATE tasks SET project = NULL WHERE project NOT IN (SELECT id FROM projects);\n"
+        "DELETE FROM queue_entries WHERE queue NOT IN (SELECT id FROM queues);\n"),
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).
 REGEX_SECONDS = 1.0
 
 
-def _regexp(pattern, value, timeout=None):
-    """Whether value matches pattern, case-insensitively (ClearML's name filters).
+def _regexp(pattern, value, timeout=None, flags=regex.IGNORECASE):
+    """Whether value matches pattern (ClearML's name filters ignore case).
 
     Raises InvalidRegex for a malformed pattern and TimeoutError past timeout seconds (of CPU
-    time, as `regex` counts them: a busy machine stretches them in wall time). The
-    `regex` module bounds the time and releases the GIL while it matches, so a catastrophic
-    pattern neither runs away nor stalls the server's other threads.
+    time, as `regex` counts them: a busy machine stretches them in wall time). The `regex`
+    module bounds the time and releases the GIL while it matches, so a catastrophic pattern
+    neither runs away nor stalls the server's other threads.
     """
     if value is None:
         return False
     try:
-        return regex.search(pattern, value, regex.IGNORECASE, timeout=timeout,
+        return regex.search(pattern, str(value), flags, timeout=timeout,
                             concurrent=True) is not None
     except regex.error as exc:
         raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
@@ -81,7 +83,7 @@ class Database:
         db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                              timeout=30)
         db.row_factory = sqlite3.Row
-        db.create_function("REGEXP", 2, self._regexp, deterministic=True)
+        db.create_function("REGEXP", 2, self._bounded(regex.IGNORECASE), deterministic=True)
         # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost
         # the last commits.
         db.execute("PRAGMA synchronous = NORMAL")
@@ -153,23 +155,26 @@ class Database:
                 self._idle.append(local.db)
             local.db = outer
 
-    def _regexp(self, pattern, value):
-        deadline = getattr(self._local, "regex_deadline", None)
-        remaining = deadline - time.monotonic() if deadline else self.regex_seconds
-        try:
-            if remaining <= 0:
-                raise TimeoutError
-            return _regexp(pattern, value, remaining)
-        except TimeoutError:
-            error = errors.ValidationError(
-                f"regular expression {pattern!r} took over {self.regex_seconds:g} s to match: "
-                "simplify it", pattern=pattern)
-        except errors.APIError as exc:
-            error = exc
-        # SQLite reports an exception of a function as its own OperationalError; run() then
-        # raises this one instead.
-        self._local.regex_error = error
-        raise error
+    def _bounded(self, flags):
+        """A REGEXP function for SQL whose calls in one unit take regex_seconds in all."""
+        def match(pattern, value):
+            deadline = getattr(self._local, "regex_deadline", None)
+            remaining = deadline - time.monotonic() if deadline else self.regex_seconds
+            try:
+                if remaining <= 0:
+                    raise TimeoutError
+                return _regexp(pattern, value, remaining, flags)
+            except TimeoutError:
+                error = errors.ValidationError(
+                    f"regular expression {pattern!r} took over {self.regex_seconds:g} s to "
+                    "match: simplify it", pattern=pattern)
+            except errors.APIError as exc:
+                error = exc
+            # SQLite reports an exception of a function as its own OperationalError; run()
+            # then raises this one instead.
+            self._local.regex_error = error
+            raise error
+        return match
 
     @contextlib.contextmanager
     def transaction(self):

@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from clearml_local import errors
+from clearml_local.database import REFERENCES_ENFORCED
 from clearml_local.storage import SCHEMA_VERSION, Storage
 
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
@@ -135,13 +136,13 @@ def test_catastrophic_regex_is_cut_off_with_a_400(tmp_path):
         store.run("get_all", lambda: store.db.execute(select, ("^(a|a)*$",)).fetchall())
 
 
-def test_version_2_database_upgrades_to_enforced_references(tmp_path):
+def test_older_database_upgrades_to_enforced_references(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "orphan", "type": "training"}, IDENTITY)
     old.close()
-    raw = sqlite3.connect(tmp_path / "db")  # References were not enforced up to version 2.
+    raw = sqlite3.connect(tmp_path / "db")  # References were not enforced before.
     raw.execute("UPDATE tasks SET project = 'deleted project' WHERE id = ?", (task,))
-    raw.execute("PRAGMA user_version = 2")
+    raw.execute(f"PRAGMA user_version = {REFERENCES_ENFORCED - 1}")
     raw.commit()
     raw.close()
     upgraded = Storage(tmp_path / "db")
