@@ -70,6 +70,11 @@ def last_metric_entries(task):
             for entry in variants.values()]
 
 
+def _metric_columns(event):
+    """(metric, variant, iter) of an event, as the events table and last_metrics keep them."""
+    return event.get("metric") or "", event.get("variant") or "", event.get("iter") or 0
+
+
 def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
@@ -639,15 +644,15 @@ class Storage(Database):
         doc.setdefault("timestamp", int(datetime.now(timezone.utc).timestamp() * 1000))
         value = event.get("value") if event["type"] == "training_stats_scalar" else None
         self.db.execute(
-            "INSERT INTO events (task, type, iter, metric, variant, value, timestamp, doc)"
+            "INSERT INTO events (task, type, metric, variant, iter, value, timestamp, doc)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (event["task"], event["type"], event.get("iter") or 0, event.get("metric") or "",
-             event.get("variant") or "", value, int(doc["timestamp"]), json.dumps(doc)))
+            (event["task"], event["type"], *_metric_columns(event), value,
+             int(doc["timestamp"]), json.dumps(doc)))
 
     @staticmethod
     def _track_scalar(task, event):
-        metric, variant = event.get("metric") or "", event.get("variant") or ""
-        value, iteration = float(event["value"]), event.get("iter") or 0
+        metric, variant, iteration = _metric_columns(event)
+        value = float(event["value"])
         by_variant = task["last_metrics"].setdefault(_metric_key(metric), {})
         entry = by_variant.get(_metric_key(variant))
         if entry is None:
