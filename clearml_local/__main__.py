@@ -41,6 +41,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if bool(args.access_key) != bool(args.secret_key):
         parser.error("--access-key and --secret-key go together")
+    if args.task_check_interval <= 0:
+        parser.error("--task-check-interval must be above 0 seconds")
     return args
 
 
