@@ -21,7 +21,7 @@ BAD_REGEX, BAD_NAME = "^(a|a)*$", "a" * 30 + "!"
 
 
 def seed(data_dir):
-    """5,000 experiments with parameters and metrics, and 200 tasks queued on 'pullers'."""
+    """5,000 experiments with parameters and a metric, and 200 tasks queued on 'pullers'."""
     data_dir.mkdir(parents=True)
     storage = Storage(data_dir / "clearml.db")
     with storage.transaction():
@@ -32,6 +32,8 @@ def seed(data_dir):
                 "project": project, "hyperparams": {"General": {
                     key: {"section": "General", "name": key, "value": str(i)}
                     for key in ("batch_size", "layer_1", "layer_2", "dropout", "epochs")}},
+                "last_metrics": {"m": {"v": {"metric": "evaluate", "variant": "accuracy",
+                                             "value": i / EXPERIMENTS, "count": 1}}},
             }, IDENTITY)
         queue = storage.create_queue({"name": "pullers"}, IDENTITY)
         for i in range(QUEUED):
@@ -66,33 +68,35 @@ def post(http, server, endpoint, **data):
     return answer["data"], time.monotonic() - start
 
 
-SLOW_REQUESTS = {
-    "5,000 experiments (API)": lambda http, s: http.post(
+SLOW_REQUESTS = {  # name: (request, the status code it answers with)
+    "5,000 experiments (API)": (lambda http, s: http.post(
         f"{s.api_url}/tasks.get_all", json={"project": [s.project], "page_size": EXPERIMENTS},
-        timeout=60),
-    "5,000 experiments (web page)": lambda http, s: http.get(
-        f"{s.web_url}/projects/{s.project}/experiments.json", timeout=60),
-    "catastrophic name regex": lambda http, s: http.post(
-        f"{s.api_url}/tasks.get_all", json={"name": BAD_REGEX}, timeout=60),
+        timeout=60), 200),
+    "5,000 experiments (web page)": (lambda http, s: http.get(
+        f"{s.web_url}/projects/{s.project}/experiments.json", timeout=60), 200),
+    "catastrophic name regex": (lambda http, s: http.post(
+        f"{s.api_url}/tasks.get_all", json={"name": BAD_REGEX}, timeout=60), 400),
 }
 
 
 @pytest.mark.parametrize("slow", SLOW_REQUESTS)
 def test_ping_answers_while_a_slow_request_runs(loaded, slow):
-    """Pings keep being answered while the slow request is served (the 100 ms figure is
-    measured in benchmarks/, not asserted here)."""
+    """Pings keep being answered while the slow request is served. No fixed time limit (the
+    100 ms figure is benchmarks/' business): a ping stalled behind the slow request lasts about
+    as long as it, one answered alongside it a fraction of that."""
+    request, status = SLOW_REQUESTS[slow]
     http = session(loaded)
     with ThreadPoolExecutor(1) as pool:
         started = time.monotonic()
-        future = pool.submit(SLOW_REQUESTS[slow], session(loaded), loaded)
+        future = pool.submit(request, session(loaded), loaded)
         pings = []
         while not future.done():
             pings.append(post(http, loaded, "debug.ping")[1])
         slow_seconds = time.monotonic() - started
-        answer = future.result()
     print(f"{slow}: {slow_seconds:.2f} s, {len(pings)} pings meanwhile, slowest "
           f"{max(pings) * 1000:.0f} ms, median {statistics.median(pings) * 1000:.0f} ms")
-    assert answer.status_code in (200, 400) and len(pings) >= 5
+    assert future.result().status_code == status
+    assert len(pings) >= 5 and max(pings) < slow_seconds / 2
 
 
 def test_catastrophic_regex_gets_a_clear_400(loaded):
