@@ -143,13 +143,6 @@ class PayloadTooLarge(APIError):
     default_message = "request body too large"
 
 
-class ServerError(APIError):
-    """An unexpected failure: 500, which the SDK reports instead of retrying forever."""
-
-    code = 500
-    default_message = "general server error"
-
-
 class TaskCannotBeDeleted(APIError):
     subcode = 123
     default_message = "task cannot be deleted"

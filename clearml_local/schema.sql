@@ -1,5 +1,6 @@
 -- The local server's SQLite schema. Objects keep ClearML's field names; nested objects are JSON text.
--- Bump SCHEMA_VERSION in storage.py and add a migration there when this changes.
+-- Bump SCHEMA_VERSION in database.py and add a migration there when this changes.
+-- REFERENCES are enforced (PRAGMA foreign_keys = ON on every connection).
 
 CREATE TABLE projects (
     id            TEXT PRIMARY KEY,

@@ -15,7 +15,6 @@ TRANSITIONS = {
     "published": set(),
     "completed": {"published", "in_progress", "created"},
 }
-STATUSES = tuple(TRANSITIONS)
 
 
 def check_transition(current, new):

@@ -1,41 +1,20 @@
 """SQLite storage for projects, tasks, models, queues, workers and events."""
-import contextlib
 import hashlib
 import json
-import re
-import sqlite3
 import uuid
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 
 from . import errors
-from .statuses import STATUSES, check_transition
-
-SCHEMA_VERSION = 3
-# Each migration upgrades the schema from the version before it; key = version reached.
-# schema.sql is always the newest schema, for new databases.
-MIGRATIONS = {
-    # The console's last lines are read newest first: an index in that order spares a sort of
-    # every log event of the task.
-    2: "CREATE INDEX events_task_time ON events (task, type, timestamp, id);",
-    # ClearML Server's task.enqueue_status (what a dequeue returns to) and model.last_change.
-    3: "ALTER TABLE tasks ADD COLUMN enqueue_status TEXT;"
-       "ALTER TABLE models ADD COLUMN last_change TEXT;",
-}
+from .database import REGEX_SECONDS, SCHEMA_VERSION, Database, _regexp  # noqa: F401
+from .statuses import TRANSITIONS, check_transition
 
 JSON_FIELDS = {
     "tags", "system_tags", "script", "execution", "hyperparams", "configuration", "models",
     "output", "runtime", "container", "last_metrics", "labels", "design", "metadata", "queues",
     "runtime_properties",
 }
-TASK_COLUMNS = (
-    "id", "name", "project", "type", "status", "status_reason", "status_message",
-    "status_changed", "parent", "comment", "user", "company", "created", "started", "completed",
-    "last_update", "last_change", "last_worker", "last_iteration", "tags", "system_tags",
-    "script", "execution", "hyperparams", "configuration", "models", "output", "runtime",
-    "container", "last_metrics", "enqueue_status",
-)
-# Fields a client may set through tasks.create / tasks.edit; the rest are the server's.
+# Fields a client may set through create / edit calls; the rest are the server's. The services
+# take only these from requests (services.object_fields); storage writes what it is given.
 TASK_EDITABLE = (
     "name", "project", "type", "parent", "comment", "tags", "system_tags", "script",
     "execution", "hyperparams", "configuration", "models", "output", "runtime", "container",
@@ -46,16 +25,13 @@ MODEL_EDITABLE = (
 )
 PROJECT_EDITABLE = ("name", "description", "tags", "system_tags", "default_output_destination")
 QUEUE_EDITABLE = ("name", "tags", "system_tags", "metadata")
-TABLE_EDITABLE = {
-    "tasks": TASK_EDITABLE, "models": MODEL_EDITABLE, "projects": PROJECT_EDITABLE,
-    "queues": QUEUE_EDITABLE,
-}
 NOT_FOUND = {
     "tasks": errors.InvalidTaskId, "models": errors.InvalidModelId,
     "projects": errors.InvalidProjectId, "queues": errors.InvalidQueueId,
     "workers": errors.InvalidWorkerId,
 }
 DEFAULT_QUEUE = "default"
+NON_RESPONSIVE = "Forced stop (non-responsive)"
 
 
 def now():
@@ -65,15 +41,6 @@ def now():
 
 def new_id():
     return uuid.uuid4().hex
-
-
-def _regexp(pattern, value):
-    if value is None:
-        return False
-    try:
-        return re.search(pattern, value, re.IGNORECASE) is not None
-    except re.error as exc:
-        raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
 
 
 def _decode(table, row):
@@ -92,73 +59,40 @@ def _encode(field, value):
     return json.dumps(value) if field in JSON_FIELDS else value
 
 
+def _unrun(execution):
+    """A task's execution as before any run: out of its queue, its output artifacts gone."""
+    execution = {key: value for key, value in execution.items() if key != "queue"}
+    execution["artifacts"] = [a for a in execution.get("artifacts") or []
+                              if a.get("mode") == "input"]
+    return execution
+
+
+def last_metric_entries(task):
+    """The entries of a task's last_metrics ({metric hash: {variant hash: entry}}) as a list."""
+    return [entry for variants in (task.get("last_metrics") or {}).values()
+            for entry in variants.values()]
+
+
+def _metric_columns(event):
+    """(metric, variant, iter) of an event, as the events table and last_metrics keep them."""
+    return event.get("metric") or "", event.get("variant") or "", event.get("iter") or 0
+
+
 def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
 
-class Storage:
-    """All reads and writes of the server: one SQLite connection, one transaction helper.
+class Storage(Database):
+    """All reads and writes of the server; the connections and transactions are Database's.
 
-    Every method that names an object by id raises the ClearML error for an invalid id of that
-    kind when it does not exist; writes happen inside one transaction, all or nothing.
+    Methods that name an object by id raise the ClearML error for an invalid id of that kind
+    when it does not exist. Each write method is one transaction (or a savepoint within the
+    caller's): all or nothing.
     """
 
-    def __init__(self, path):
-        self.path = Path(path)
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.create_function("REGEXP", 2, _regexp, deterministic=True)
-        self.db.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost
-        # the last commits.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = OFF")
-        self._depth = 0
-        self._migrate()
+    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+        super().__init__(path, regex_seconds)
         self.ensure_default_queue()
-
-    def close(self):
-        self.db.close()
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """Run the block in one write transaction; nested blocks join the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self.db
-        except BaseException:
-            # SQLite rolls back by itself after some errors (a full disk); a second ROLLBACK
-            # would then fail and hide the real error.
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
-        finally:
-            self._depth = 0
-
-    def _migrate(self):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} has schema version {version}, newer than this server's "
-                f"{SCHEMA_VERSION}: upgrade the server")
-        if version == 0:
-            script = Path(__file__).with_name("schema.sql").read_text()
-        else:
-            script = "".join(MIGRATIONS[target] for target in range(version + 1, SCHEMA_VERSION + 1))
-        if version < SCHEMA_VERSION:
-            # executescript commits on its own, so the upgrade carries its own transaction.
-            self.db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     # Generic object access, shared by every kind of object.
 
@@ -268,7 +202,7 @@ class Storage:
     def _create(self, table, fields, **server_fields):
         stamp = now()
         obj = {"id": new_id(), "created": stamp, "last_update": stamp}
-        obj.update({k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]})
+        obj.update(fields)
         obj.update(server_fields)
         self._insert(table, obj)
         return obj["id"]
@@ -276,8 +210,7 @@ class Storage:
     def _edit(self, table, obj_id, fields):
         """Replace the given top-level fields (ClearML's edit semantics); return the ones set."""
         self._get(table, obj_id)
-        changed = {k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]}
-        changed["last_update"] = now()
+        changed = dict(fields, last_update=now())
         if table in ("tasks", "models"):
             changed["last_change"] = changed["last_update"]
         self._update(table, obj_id, changed)
@@ -297,12 +230,6 @@ class Storage:
                 raise errors.ExpectedUniqueData(f"project {name!r} already exists", name=name)
             return self._create("projects", fields, basename=name.rsplit("/", 1)[-1],
                                 user=identity["user"], company=identity["company"])
-
-    def project_by_name(self, name, identity, create=True):
-        row = self.db.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
-        if row:
-            return row["id"]
-        return self.create_project({"name": name}, identity) if create else None
 
     def edit_project(self, project_id, fields):
         with self.transaction():
@@ -464,11 +391,7 @@ class Storage:
         """A new created task copied from task_id without its results; returns the new id."""
         with self.transaction():
             source = self.get_task(task_id)
-            execution = dict(source["execution"])
-            execution.pop("queue", None)
-            execution["artifacts"] = [a for a in execution.get("artifacts") or []
-                                      if a.get("mode") == "input"]
-            execution.update(execution_overrides or {})
+            execution = dict(_unrun(source["execution"]), **(execution_overrides or {}))
             fields = {key: source[key] for key in TASK_EDITABLE}
             fields.update(
                 name=name if name is not None else f"{source['name']} (Clone)",
@@ -602,6 +525,26 @@ class Storage:
             models[kind] = entries + [{"name": name, "model": model_id, "updated": now()}]
             self._update("tasks", task_id, {"models": models, "last_update": now()})
 
+    def stop_non_responsive_tasks(self, threshold_sec):
+        """Stop the in_progress tasks not updated for threshold_sec; returns their ids.
+
+        As ClearML Server's watchdog does (apiserver/bll/task/non_responsive_tasks_watchdog.py):
+        status stopped, reason and message "Forced stop (non-responsive)".
+        """
+        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=threshold_sec)).isoformat(
+            timespec="milliseconds")
+        with self.transaction():
+            ids = [row["id"] for row in self.db.execute(
+                "SELECT id FROM tasks WHERE status = 'in_progress' AND last_update < ?",
+                (cutoff,))]
+            stamp = now()
+            for task_id in ids:
+                self._update("tasks", task_id, {
+                    "status": "stopped", "status_reason": NON_RESPONSIVE,
+                    "status_message": NON_RESPONSIVE, "status_changed": stamp,
+                    "last_update": stamp, "last_change": stamp})
+            return ids
+
     def ping_task(self, task_id):
         with self.transaction():
             self.get_task(task_id)
@@ -616,6 +559,15 @@ class Storage:
             if row is None:
                 self._create("queues", {"name": DEFAULT_QUEUE, "system_tags": ["default"]},
                              user="system", company="local")
+
+    def default_queue(self):
+        """The queue tagged 'default'; raises NoDefaultQueue (ClearML's queue_bll.get_default)."""
+        row = self.db.execute(
+            "SELECT * FROM queues WHERE EXISTS (SELECT 1 FROM json_each(system_tags)"
+            " WHERE value = 'default') ORDER BY created, rowid LIMIT 1").fetchone()
+        if row is None:
+            raise errors.NoDefaultQueue()
+        return _decode("queues", row)
 
     def get_queue(self, queue_id):
         queue = self._get("queues", queue_id)
@@ -683,7 +635,7 @@ class Storage:
         bll/task/task_bll.py); any other task is left as it is ({"updated": 0})."""
         with self.transaction():
             task = self.get_task(task_id)
-            if new_status is not None and new_status not in STATUSES:
+            if new_status is not None and new_status not in TRANSITIONS:
                 raise errors.ValidationError(f"invalid task status: {new_status}")
             self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
             if task["status"] not in ("queued", "in_progress"):
@@ -757,9 +709,6 @@ class Storage:
             "SELECT * FROM workers WHERE julianday('now') - julianday(last_activity_time)"
             " < timeout / 86400.0 ORDER BY id").fetchall()
         return [_decode("workers", row) for row in rows]
-
-    def get_worker(self, worker_id):
-        return self._get("workers", worker_id)
 
     def set_runtime_properties(self, worker_id, properties):
         with self.transaction():
@@ -887,15 +836,15 @@ class Storage:
         doc.setdefault("timestamp", int(datetime.now(timezone.utc).timestamp() * 1000))
         value = event.get("value") if event["type"] == "training_stats_scalar" else None
         self.db.execute(
-            "INSERT INTO events (task, type, iter, metric, variant, value, timestamp, doc)"
+            "INSERT INTO events (task, type, metric, variant, iter, value, timestamp, doc)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (event["task"], event["type"], event.get("iter") or 0, event.get("metric") or "",
-             event.get("variant") or "", value, int(doc["timestamp"]), json.dumps(doc)))
+            (event["task"], event["type"], *_metric_columns(event), value,
+             int(doc["timestamp"]), json.dumps(doc)))
 
     @staticmethod
     def _track_scalar(task, event):
-        metric, variant = event.get("metric") or "", event.get("variant") or ""
-        value, iteration = float(event["value"]), event.get("iter") or 0
+        metric, variant, iteration = _metric_columns(event)
+        value = float(event["value"])
         by_variant = task["last_metrics"].setdefault(_metric_key(metric), {})
         entry = by_variant.get(_metric_key(variant))
         if entry is None:
@@ -938,7 +887,8 @@ class Storage:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        return [dict(json.loads(row["doc"]), _seq=row["id"]) for row in self.db.execute(sql, args)]
+        return [dict(json.loads(row["doc"]), _seq=row["id"])
+                for row in self.db.execute(sql, args)]
 
     def scalar_series(self, task_ids):
         """{task: {metric: {variant: [(iter, value, timestamp ms), ...]}}} of the given tasks'

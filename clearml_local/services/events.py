@@ -3,6 +3,7 @@ import logging
 from datetime import datetime, timezone
 
 from .. import errors, jsonio
+from ..storage import last_metric_entries
 from . import event_selection, field, id_list
 
 log = logging.getLogger("clearml_local.events")
@@ -143,22 +144,17 @@ def get_task_metrics(call):
 
 
 def get_scalar_metrics_and_variants(call):
-    task = call.storage.get_task(field(call, "task"))
     result = {}
-    for variants in task["last_metrics"].values():
-        for entry in variants.values():
-            result.setdefault(entry["metric"], {})[entry["variant"]] = {
-                "name": entry["variant"]}
+    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+        result.setdefault(entry["metric"], {})[entry["variant"]] = {"name": entry["variant"]}
     return {"metrics": result}
 
 
 def get_task_latest_scalar_values(call):
-    task = call.storage.get_task(field(call, "task"))
     metrics = {}
-    for variants in task["last_metrics"].values():
-        for entry in variants.values():
-            metrics.setdefault(entry["metric"], []).append(
-                {"name": entry["variant"], "last_value": entry["value"]})
+    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+        metrics.setdefault(entry["metric"], []).append(
+            {"name": entry["variant"], "last_value": entry["value"]})
     return {"metrics": [{"name": name, "variants": variants}
                         for name, variants in metrics.items()]}
 

@@ -139,10 +139,7 @@ def _queue_id(call):
         found = call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"})
         return found[0]["id"] if found else call.storage.create_queue({"name": queue_name},
                                                                       call.identity)
-    found = call.storage.query("queues", {"system_tags": ["default"]})
-    if not found:
-        raise errors.NoDefaultQueue()
-    return found[0]["id"]
+    return call.storage.default_queue()["id"]
 
 
 def enqueue(call):
