@@ -35,8 +35,10 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked.
-    old.db.execute("PRAGMA user_version = 1")
+    old.db.executescript(  # What version 1 lacked.
+        "DROP INDEX events_task_time; DROP INDEX projects_parent;"
+        " ALTER TABLE projects DROP COLUMN parent; ALTER TABLE projects DROP COLUMN path;"
+        " PRAGMA user_version = 1;")
     old.close()
     upgraded = Storage(tmp_path / "db")
     indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}

@@ -1,14 +1,10 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
-import re
-
 from .. import errors
 from ..storage import TASK_EDITABLE
-from . import field, id_list, object_fields, query
+from . import field, get_all as get_all_of, id_list, object_fields
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")
-FILTERS = ("id", "name", "project", "parent", "status", "type", "user", "tags", "system_tags",
-           "search_text", "search_hidden")
 
 
 def _edit_fields(call):
@@ -40,7 +36,7 @@ def get_by_id(call):
 
 
 def get_all(call):
-    return {"tasks": query(call, "tasks", FILTERS)}
+    return get_all_of(call, "tasks")
 
 
 def edit(call):
@@ -93,12 +89,12 @@ def enqueue(call):
     queue = field(call, "queue", required=False)
     if queue is None:
         queue_name = field(call, "queue_name", required=False)
-        queue = (call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"}) if queue_name else
-                 call.storage.query("queues", {"system_tags": ["default"]}))
+        queue = (call.storage.queue_by_name(queue_name) if queue_name
+                 else call.storage.default_queue())
         if not queue:
             raise errors.InvalidQueueId(f"no queue named {queue_name!r}" if queue_name
                                         else errors.NoDefaultQueue.default_message)
-        queue = queue[0]["id"]
+        queue = queue["id"]
     return call.storage.enqueue_task(
         field(call, "task"), queue, field(call, "status_reason", required=False, default=""),
         field(call, "status_message", required=False, default=""))
