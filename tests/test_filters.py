@@ -243,3 +243,11 @@ def test_version_2_database_gains_the_projects_above_its_nested_ones(tmp_path):
     projects = {p["name"]: p for p in Storage(tmp_path / "db").get_all("projects", {})}
     assert projects["a/b/c"]["path"] == [projects["a"]["id"], projects["a/b"]["id"]]
     assert projects["a/b"]["parent"] == projects["a"]["id"] and projects["a"]["parent"] is None
+
+
+def test_only_fields_with_minus_leaves_fields_out(server, world):
+    """base.py split_projection: a leading '-' in only_fields excludes that field."""
+    task = server.api("tasks.get_all", id=[world.tasks["x"]],
+                      only_fields=["-comment", "-script.repository"])["tasks"][0]
+    assert "comment" not in task and "repository" not in task["script"]
+    assert task["name"] == "x" and task["tags"] == ["x"]

@@ -75,13 +75,21 @@ def id_list(call, name, required=True):
 
 
 def only(obj, only_fields):
-    """obj reduced to only_fields (dotted paths allowed); 'id' is always kept."""
+    """obj reduced to only_fields (dotted paths allowed); 'id' is always kept. A leading '-'
+    leaves a field out instead (clearml-server base.py split_projection)."""
     if not only_fields:
         return obj
-    result = {"id": obj.get("id")}
+    includes = [path for path in only_fields if not path.startswith("-")]
+    result = _pick(obj, includes) if includes else obj
     for path in only_fields:
-        if not isinstance(path, str):
-            continue
+        if path.startswith("-") and path != "-id":
+            result = _drop(result, path[1:].split("."))
+    return result
+
+
+def _pick(obj, paths):
+    result = {"id": obj.get("id")}
+    for path in paths:
         source, target = obj, result
         keys = path.split(".")
         for key in keys[:-1]:
@@ -93,6 +101,16 @@ def only(obj, only_fields):
             if isinstance(source, dict) and keys[-1] in source:
                 target[keys[-1]] = source[keys[-1]]
     return result
+
+
+def _drop(obj, keys):
+    """A copy of obj without the field at keys; obj itself is left as it is."""
+    if not isinstance(obj, dict) or keys[0] not in obj:
+        return obj
+    rest = {k: v for k, v in obj.items() if k != keys[0]}
+    if len(keys) > 1:
+        rest[keys[0]] = _drop(obj[keys[0]], keys[1:])
+    return rest
 
 
 def get_all(call, table, expand=None):
