@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from clearml import Task
 
+from clearml_local.filters import paging
 from clearml_local.storage import Storage
 
 BASE = "apiserver/database/model/base.py"
@@ -90,6 +91,7 @@ def test_sdk_get_tasks_ors_tags_and_query_tasks_passes_operators(server, world):
     ({"created": ">2024-01-01"}, "created"),
     ({"_any_": {"fields": ["name"], "datetime": [">2024-01-01"]}}, "name"),
     ({"_any_": {"fields": ["name"]}}, "_any_"),
+    ({"size": 5}, "scroll_id"),
 ])
 def test_what_is_not_understood_is_a_400_naming_it(server, bad, needle):
     """Never ignored: ClearML Server drops unknown keys and unreadable dates silently
@@ -251,3 +253,12 @@ def test_only_fields_with_minus_leaves_fields_out(server, world):
                       only_fields=["-comment", "-script.repository"])["tasks"][0]
     assert "comment" not in task and "repository" not in task["script"]
     assert task["name"] == "x" and task["tags"] == ["x"]
+
+
+@pytest.mark.parametrize("request_, expected", [
+    ({}, (0, 500)), ({"page": 2}, (1000, 500)), ({"page_size": 1000}, (0, 500)),
+    ({"page": 1, "page_size": 10}, (10, 10)),
+])
+def test_paging_defaults_and_cap(request_, expected):
+    """base.py validate_paging with config services._mongo.max_page_size 500."""
+    assert paging(request_) == expected
