@@ -9,9 +9,9 @@ naming it instead: never an answer that looks right and isn't.
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
 from . import errors
+from .sqlfunctions import compile_pattern
 
 # Keys of a get_all request that are not filters; paging and projection are read by paging().
 COMMON_OPTIONS = ("only_fields", "projection", "order_by", "page", "page_size", "size",
@@ -329,7 +329,7 @@ class _Compiler:
         if not isinstance(value, str):
             raise errors.FieldsTypeError(f"{key} must be a string (a regular expression)",
                                          field=key)
-        _compile(value, 0)
+        compile_pattern(value, 0)
         _, expr = self.values(key)
         return f"REGEXP(?, {expr})", [value]
 
@@ -353,20 +353,25 @@ class _Compiler:
         else:
             if not isinstance(value["pattern"], str):
                 raise errors.FieldsTypeError(f"{key}.pattern must be a string", field=key)
-            _compile(value["pattern"], re.IGNORECASE)
-            parts = [self.any_value(f, "IREGEXP(?, value)", [value["pattern"]])
-                     for f in value["fields"]]
+            compile_pattern(value["pattern"], re.IGNORECASE)
+            parts = [self.any_value(f, value["pattern"]) for f in value["fields"]]
         return (MULTI_FIELD[key].join(f"({sql})" for sql, _ in parts),
                 [a for _, args in parts for a in args])
 
-    def any_value(self, key, condition, args):
-        """Some value of the field (an element, for lists) meets condition on `value`."""
+    def any_value(self, key, pattern):
+        """Some text value of the field (an element, for lists) matches pattern, ignoring case;
+        as in MongoDB, numbers and objects never match a regular expression."""
         source, expr = self.values(key)
-        if source is None:
-            head, _, rest = key.partition(".")
-            source = (f"json_each({self.table}.{head}, {_json_path(rest)})" if rest
-                      else f"(SELECT {expr} AS value)")
-        return f"EXISTS (SELECT 1 FROM {source} WHERE {condition})", list(args)
+        if source is not None:
+            text = "type = 'text'" if source.startswith("json_each") else "typeof(value) = 'text'"
+            return f"EXISTS (SELECT 1 FROM {source} WHERE {text} AND IREGEXP(?, value))", [pattern]
+        head, _, rest = key.partition(".")
+        if not rest:
+            return f"typeof({expr}) = 'text' AND IREGEXP(?, {expr})", [pattern]
+        column, path = f"{self.table}.{head}", _json_path(rest)
+        return (f"json_type({column}, {path}) IN ('text', 'array') AND EXISTS (SELECT 1 FROM"
+                f" json_each({column}, {path}) WHERE type = 'text' AND IREGEXP(?, value))",
+                [pattern])
 
     def text_search(self, text):
         """search_text as MongoDB's text index reads it: any of the words, all "phrases"."""
@@ -511,65 +516,6 @@ def _stamp(moment, up=False, exact=False):
     if rest and up:
         moment += timedelta(microseconds=1000 - rest)
     return moment.isoformat(timespec="milliseconds")
-
-
-# SQL functions the compiled queries use; Storage registers them on its connection.
-
-@lru_cache(maxsize=256)
-def _compile(pattern, flags):
-    try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
-
-
-def regexp(pattern, value):
-    return value is not None and _compile(pattern, 0).search(str(value)) is not None
-
-
-def iregexp(pattern, value):
-    return value is not None and _compile(pattern, re.IGNORECASE).search(str(value)) is not None
-
-
-def sortkey(value):
-    """Numbers (and numeric strings) before other text, in numeric order (ICU numericOrdering)."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
-_WORDS = re.compile(r'"([^"]*)"|(-?)([^\s"]+)')
-
-
-@lru_cache(maxsize=64)
-def _text_terms(text):
-    phrases, words, excluded = [], [], []
-    for phrase, minus, word in _WORDS.findall(text.lower()):
-        if phrase:
-            phrases.append(phrase)
-        elif word:
-            (excluded if minus else words).extend(re.findall(r"\w+", word))
-    return phrases, words, excluded
-
-
-def text_match(text, *fields):
-    """MongoDB $text, without stemming: any word as a whole word, every phrase, no -word."""
-    phrases, words, excluded = _text_terms(text)
-    content = " ".join(str(f) for f in fields if f is not None).lower()
-    tokens = set(re.findall(r"\w+", content))
-    if any(w in tokens for w in excluded) or not all(p in content for p in phrases):
-        return False
-    return bool(phrases) or any(w in tokens for w in words)
-
-
-def register_functions(db):
-    db.create_function("REGEXP", 2, regexp, deterministic=True)
-    db.create_function("IREGEXP", 2, iregexp, deterministic=True)
-    db.create_function("SORTKEY", 1, sortkey, deterministic=True)
-    db.create_function("TEXT_MATCH", -1, text_match, deterministic=True)
 
 
 def json_columns(db, table, json_fields):

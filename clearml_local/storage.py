@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import errors, filters
+from . import errors, filters, sqlfunctions
 from .statuses import check_transition
 
 SCHEMA_VERSION = 3
@@ -132,7 +132,7 @@ class Storage:
         self.path = Path(path)
         self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        filters.register_functions(self.db)
+        sqlfunctions.register(self.db)
         self._column_cache = {}
         self.db.execute("PRAGMA journal_mode = WAL")
         # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost

@@ -262,3 +262,13 @@ def test_only_fields_with_minus_leaves_fields_out(server, world):
 def test_paging_defaults_and_cap(request_, expected):
     """base.py validate_paging with config services._mongo.max_page_size 500."""
     assert paging(request_) == expected
+
+
+def test_patterns_never_match_numbers_or_objects(server, world):
+    """MongoDB $regex (base.py _any_ with pattern) matches strings only."""
+    server.api("tasks.edit", task=world.tasks["none"], force=True,
+               runtime={"n": 7, "obj": {"inner": "seven"}, "s": "seven"})
+    for field, expected in (("runtime.n", []), ("runtime.obj", []), ("runtime.s", ["none"]),
+                            ("last_iteration", [])):
+        pattern = {"runtime.n": "7", "last_iteration": "1"}.get(field, "seven")
+        assert names(server, world, _any_={"fields": [field], "pattern": pattern}) == expected
