@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from . import errors
+from .jsonio import MAX_LONG
 from .sqlfunctions import compile_pattern
 
 # Keys of a get_all request that are not filters; paging and projection are read by paging().
@@ -120,6 +121,9 @@ def paging(request, max_page_size=MAX_PAGE_SIZE):
     if page_size is not None and page_size < 1:
         raise errors.ValidationError("page_size must be > 0", field="page_size")
     size = min(page_size or max_page_size, max_page_size)
+    if page * size > MAX_LONG:
+        raise errors.ValidationError("page * page_size is beyond the 64-bit integer range",
+                                     field="page")
     return page * size, size
 
 
