@@ -8,10 +8,10 @@ from pathlib import Path
 
 import regex
 
-from . import errors
+from . import errors, sqlfunctions
 
-SCHEMA_VERSION = 4
-REFERENCES_ENFORCED = 4  # The version from which PRAGMA foreign_keys is on.
+SCHEMA_VERSION = 5
+REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
 MIGRATIONS = {
@@ -21,6 +21,33 @@ MIGRATIONS = {
     # ClearML Server's task.enqueue_status (what a dequeue returns to) and model.last_change.
     3: "ALTER TABLE tasks ADD COLUMN enqueue_status TEXT;"
        "ALTER TABLE models ADD COLUMN last_change TEXT;",
+    # Nested projects: each knows its parent and the path of ids above it. Version 2 did not
+    # create the projects above "a/b/c"; the upgrade creates them, as clearml-server would have.
+    4: """
+ALTER TABLE projects ADD COLUMN parent TEXT;
+ALTER TABLE projects ADD COLUMN path TEXT NOT NULL DEFAULT '[]';
+CREATE INDEX projects_parent ON projects (parent);
+INSERT INTO projects (id, name, basename, created, last_update, user, company)
+WITH RECURSIVE cut (rest, prefix, segment, user, company) AS (
+    SELECT name, '', '', user, company FROM projects
+    UNION ALL
+    SELECT substr(rest, instr(rest, '/') + 1), prefix || substr(rest, 1, instr(rest, '/')),
+           substr(rest, 1, instr(rest, '/') - 1), user, company
+    FROM cut WHERE instr(rest, '/') > 0)
+SELECT lower(hex(randomblob(16))), rtrim(prefix, '/'), segment,
+       strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'), strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now'),
+       min(user), min(company)
+FROM cut WHERE prefix != '' AND rtrim(prefix, '/') NOT IN (SELECT name FROM projects)
+GROUP BY rtrim(prefix, '/');
+UPDATE projects SET
+    parent = (SELECT up.id FROM projects AS up
+              WHERE up.name = substr(projects.name, 1, length(projects.name)
+                                     - length(projects.basename) - 1)),
+    path = (SELECT json_group_array(id) FROM (
+                SELECT up.id FROM projects AS up
+                WHERE substr(projects.name, 1, length(up.name) + 1) = up.name || '/'
+                ORDER BY length(up.name)));
+""",
     # From here on, the REFERENCES of schema.sql are enforced (PRAGMA foreign_keys):
     # references to objects deleted before are cleared first, as a delete clears them now.
     REFERENCES_ENFORCED: (
@@ -32,7 +59,7 @@ REGEX_SECONDS = 1.0
 
 
 def _regexp(pattern, value, timeout=None, flags=regex.IGNORECASE):
-    """Whether value matches pattern (ClearML's name filters ignore case).
+    """Whether value matches pattern (name filters are case-sensitive, _any_/_all_ ones not).
 
     Raises InvalidRegex for a malformed pattern and TimeoutError past timeout seconds (of CPU
     time, as `regex` counts them: a busy machine stretches them in wall time). The `regex`
@@ -86,7 +113,10 @@ class Database:
         db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                              timeout=30)
         db.row_factory = sqlite3.Row
-        db.create_function("REGEXP", 2, self._bounded(regex.IGNORECASE), deterministic=True)
+        sqlfunctions.register(db)
+        # Regular expressions come from requests: bounded in time, unlike sqlfunctions' own.
+        db.create_function("REGEXP", 2, self._bounded(0), deterministic=True)
+        db.create_function("IREGEXP", 2, self._bounded(regex.IGNORECASE), deterministic=True)
         # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost
         # the last commits.
         db.execute("PRAGMA synchronous = NORMAL")

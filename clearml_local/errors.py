@@ -35,6 +35,11 @@ class ValidationError(APIError):
     default_message = "validation error"
 
 
+class FieldsValueError(APIError):
+    subcode = 16
+    default_message = "invalid value for fields"
+
+
 class FieldsTypeError(APIError):
     subcode = 20
     default_message = "invalid type for fields"
@@ -78,6 +83,16 @@ class ProjectHasTasks(APIError):
 class InvalidProjectName(APIError):
     subcode = 407
     default_message = "invalid project name"
+
+
+class CannotUpdateProjectLocation(APIError):
+    subcode = 408
+    default_message = "cannot update project location"
+
+
+class ProjectPathExceedsMax(APIError):
+    subcode = 409
+    default_message = "project path exceeds the maximum allowed depth"
 
 
 class InvalidQueueId(APIError):

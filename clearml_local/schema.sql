@@ -13,8 +13,11 @@ CREATE TABLE projects (
     user          TEXT,
     company       TEXT,
     created       TEXT NOT NULL,
-    last_update   TEXT NOT NULL
+    last_update   TEXT NOT NULL,
+    parent        TEXT,
+    path          TEXT NOT NULL DEFAULT '[]'  -- ids of the projects above, topmost first
 );
+CREATE INDEX projects_parent ON projects (parent);
 
 CREATE TABLE tasks (
     id             TEXT PRIMARY KEY,

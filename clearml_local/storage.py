@@ -4,14 +4,14 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from . import errors
+from . import errors, filters
 from .database import REGEX_SECONDS, SCHEMA_VERSION, Database, _regexp  # noqa: F401
 from .statuses import TRANSITIONS, check_transition
 
 JSON_FIELDS = {
     "tags", "system_tags", "script", "execution", "hyperparams", "configuration", "models",
     "output", "runtime", "container", "last_metrics", "labels", "design", "metadata", "queues",
-    "runtime_properties",
+    "runtime_properties", "path",
 }
 # Fields a client may set through create / edit calls; the rest are the server's. The services
 # take only these from requests (services.object_fields); storage writes what it is given.
@@ -32,6 +32,7 @@ NOT_FOUND = {
 }
 DEFAULT_QUEUE = "default"
 NON_RESPONSIVE = "Forced stop (non-responsive)"
+MAX_PROJECT_DEPTH = 10  # clearml-server services.projects.sub_projects.max_depth
 
 
 def now():
@@ -76,6 +77,17 @@ def last_metric_entries(task):
 def _metric_columns(event):
     """(metric, variant, iter) of an event, as the events table and last_metrics keep them."""
     return event.get("metric") or "", event.get("variant") or "", event.get("iter") or 0
+def _project_name(name):
+    """A project name cleaned as clearml-server does (sub_projects.py _validate_project_name)."""
+    if not isinstance(name, str):
+        raise errors.InvalidProjectName(f"invalid project name {name!r}")
+    parts = [part.strip() for part in name.split("/") if part]
+    if len(parts) > MAX_PROJECT_DEPTH:
+        raise errors.ProjectPathExceedsMax(
+            f"project {name!r} is deeper than {MAX_PROJECT_DEPTH} levels")
+    if not parts or not all(parts):
+        raise errors.InvalidProjectName(f"invalid project name {name!r}")
+    return "/".join(parts)
 
 
 def _metric_key(name):
@@ -91,6 +103,7 @@ class Storage(Database):
     """
 
     def __init__(self, path, regex_seconds=REGEX_SECONDS):
+        self._column_cache = {}
         super().__init__(path, regex_seconds)
         self.ensure_default_queue()
 
@@ -115,89 +128,44 @@ class Storage(Database):
         self.db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?",
                         [_encode(k, v) for k, v in fields.items()] + [obj_id])
 
-    def query(self, table, filters=None, order_by=None, page=None, page_size=None):
-        """Objects of one table matching ClearML's get_all filters, as dicts.
+    def get_all(self, table, request, offset=0, limit=None):
+        """Objects of table matching a ClearML get_all request, as dicts.
 
-        Supported filters: id (list), name (case-insensitive regex), project, parent, status,
-        type, task, user, framework, uri (lists or single values), tags and system_tags (a leading '-'
-        excludes), search_text (substring of name or id), ready (models) and, for tasks and
-        projects, search_hidden (include those tagged 'hidden').
+        The request's filters and order_by are read by filters.compile_query (which raises the
+        400s for what it does not understand); offset and limit page the answer.
         """
-        filters = filters or {}
-        where, args = [], []
-        if filters.get("id") is not None:
-            ids = filters["id"] if isinstance(filters["id"], list) else [filters["id"]]
-            if not all(isinstance(v, str) for v in ids):
-                raise errors.FieldsTypeError("id must be an id or a list of ids")
-            where.append(f"id IN ({', '.join('?' for _ in ids)})")
-            args += ids
-        if filters.get("name"):
-            if not isinstance(filters["name"], str):
-                raise errors.FieldsTypeError("name must be a string (a regular expression)")
-            _regexp(filters["name"], "")  # A malformed pattern fails even when no row is read.
-            where.append("name REGEXP ?")
-            args.append(filters["name"])
-        for column in ("project", "parent", "status", "type", "task", "user", "framework", "uri"):
-            values = filters.get(column)
-            if values is None or values == []:
-                continue
-            values = values if isinstance(values, list) else [values]
-            if not all(v is None or isinstance(v, str) for v in values):
-                raise errors.FieldsTypeError(f"{column} must be an id or a list of ids")
-            nulls = [v for v in values if v is None]
-            present = [v for v in values if v is not None]
-            clauses = []
-            if present:
-                clauses.append(f"{column} IN ({', '.join('?' for _ in present)})")
-                args += present
-            if nulls:
-                clauses.append(f"{column} IS NULL")
-            where.append("(" + " OR ".join(clauses) + ")")
-        for column in ("tags", "system_tags"):
-            if not isinstance(filters.get(column) or [], list):
-                raise errors.FieldsTypeError(f"{column} must be a list of strings")
-            for tag in filters.get(column) or []:
-                if not isinstance(tag, str):
-                    raise errors.FieldsTypeError(f"{column} must be a list of strings")
-                if tag.startswith("-"):
-                    where.append(f"NOT EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
-                    args.append(tag[1:])
-                elif tag.startswith("__$"):
-                    continue
-                else:
-                    where.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
-                    args.append(tag)
-        if filters.get("ready") is not None:
-            if not isinstance(filters["ready"], bool):
-                raise errors.FieldsTypeError("ready must be a boolean")
-            where.append("ready = ?")
-            args.append(int(filters["ready"]))
-        if table in ("tasks", "projects") and not filters.get("search_hidden"):
-            where.append("NOT EXISTS (SELECT 1 FROM json_each(system_tags) WHERE value = 'hidden')")
-        if filters.get("search_text"):
-            where.append("(instr(lower(name), lower(?)) > 0 OR id = ?)")
-            args += [filters["search_text"], filters["search_text"]]
-        sql = f"SELECT * FROM {table}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY " + self._order_clause(table, order_by)
-        if page_size is not None:
+        query = filters.compile_query(table, request, self._columns(table),
+                                      self.project_descendants)
+        sql = f"SELECT * FROM {table} WHERE {query.where} ORDER BY {query.order}"
+        args = list(query.args)
+        if limit is not None:
             sql += " LIMIT ? OFFSET ?"
-            args += [int(page_size), int(page or 0) * int(page_size)]
+            args += [limit, offset]
         return [_decode(table, row) for row in self.db.execute(sql, args)]
 
-    def _order_clause(self, table, order_by):
-        columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-        parts = []
-        for key in order_by or []:
-            if not isinstance(key, str):
-                continue
-            name = key.lstrip("-+")
-            if name in columns:
-                parts.append(f"{name} {'DESC' if key.startswith('-') else 'ASC'}")
-        parts.append("created ASC" if "created" in columns else "rowid ASC")
-        parts.append("rowid ASC")
-        return ", ".join(parts)
+    def query(self, table, filters=None, order_by=None, page=None, page_size=None):
+        """get_all with the filters given as a dict, unpaged unless page_size is given."""
+        request = dict(filters or {}, order_by=order_by)
+        if page_size is None:
+            return self.get_all(table, request)
+        return self.get_all(table, request, (page or 0) * page_size, page_size)
+
+    def _columns(self, table):
+        if table not in self._column_cache:
+            self._column_cache[table] = filters.json_columns(self.db, table, JSON_FIELDS)
+        return self._column_cache[table]
+
+    def tasks_by_id(self, ids):
+        """The tasks with the given ids that exist, hidden ones included."""
+        return self.get_all("tasks", {"id": list(ids)}) if ids else []
+
+    def models_by_id(self, ids):
+        return self.get_all("models", {"id": list(ids)}) if ids else []
+
+    def queue_by_name(self, name):
+        """The queue named exactly name, or None."""
+        row = self.db.execute("SELECT id FROM queues WHERE name = ?", (name,)).fetchone()
+        return self.get_queue(row["id"]) if row else None
 
     def _create(self, table, fields, **server_fields):
         stamp = now()
@@ -222,31 +190,81 @@ class Storage(Database):
         return self._get("projects", project_id)
 
     def create_project(self, fields, identity):
-        name = fields.get("name")
-        if not isinstance(name, str) or not name.strip() or "//" in name:
-            raise errors.InvalidProjectName(f"invalid project name {name!r}")
+        """Create a project; the projects its name places it under ("a" and "a/b" for "a/b/c")
+        are created when missing (clearml-server bll/project/sub_projects.py _ensure_project).
+
+        Raises InvalidProjectName for an empty name, ProjectPathExceedsMax past 10 levels,
+        ExpectedUniqueData when the project exists.
+        """
+        name = _project_name(fields.get("name"))
         with self.transaction():
             if self.db.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
                 raise errors.ExpectedUniqueData(f"project {name!r} already exists", name=name)
-            return self._create("projects", fields, basename=name.rsplit("/", 1)[-1],
-                                user=identity["user"], company=identity["company"])
+            parent = self._ensure_project(name.rpartition("/")[0], identity)
+            return self._create_under(dict(fields, name=name), parent, identity)
+
+    def _ensure_project(self, name, identity):
+        """The project named name (created with its parents when missing), or None for ''."""
+        if not name:
+            return None
+        row = self.db.execute("SELECT * FROM projects WHERE name = ?", (name,)).fetchone()
+        if row:
+            return _decode("projects", row)
+        parent = self._ensure_project(name.rpartition("/")[0], identity)
+        return self.get_project(self._create_under({"name": name}, parent, identity))
+
+    def _create_under(self, fields, parent, identity):
+        path = parent["path"] + [parent["id"]] if parent else []
+        if parent:
+            self._update("projects", parent["id"], {"last_update": now()})
+        return self._create("projects", fields, basename=fields["name"].rpartition("/")[2],
+                            parent=parent["id"] if parent else None, path=path,
+                            user=identity["user"], company=identity["company"])
+
+    def project_descendants(self, project_ids):
+        """The ids of the projects below the given ones, at any depth."""
+        if not project_ids:
+            return []
+        marks = ", ".join("?" for _ in project_ids)
+        return [row["id"] for row in self.db.execute(
+            "SELECT id FROM projects WHERE EXISTS (SELECT 1 FROM json_each(projects.path)"
+            f" WHERE value IN ({marks}))", list(project_ids))]
 
     def edit_project(self, project_id, fields):
+        """Edit a project; a new name renames the projects below it too, and may not move it
+        (CannotUpdateProjectLocation, as clearml-server bll/project/project_bll.py update)."""
         with self.transaction():
-            if "name" in fields:
-                fields = dict(fields, basename=str(fields["name"]).rsplit("/", 1)[-1])
-            return self._edit("projects", project_id, fields)
+            project = self.get_project(project_id)
+            if "name" not in fields:
+                return self._edit("projects", project_id, fields)
+            name = _project_name(fields["name"])
+            if name.rpartition("/")[0] != project["name"].rpartition("/")[0]:
+                raise errors.CannotUpdateProjectLocation(
+                    f"cannot move project {project['name']!r} to {name!r}", name=name)
+            if name != project["name"] and self.db.execute(
+                    "SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
+                raise errors.ExpectedUniqueData(f"project {name!r} already exists", name=name)
+            for child in self.get_all("projects", {"id": self.project_descendants([project_id])}):
+                self._update("projects", child["id"], {
+                    "name": name + child["name"][len(project["name"]):], "last_update": now()})
+            return self._edit("projects", project_id,
+                              dict(fields, name=name, basename=name.rpartition("/")[2]))
 
     def delete_project(self, project_id, force=False):
+        """Delete a project and the projects below it; their tasks and models are kept,
+        without a project. Raises ProjectHasTasks when they have tasks, unless force."""
         with self.transaction():
             self._get("projects", project_id)
-            count = self.db.execute("SELECT COUNT(*) FROM tasks WHERE project = ?",
-                                    (project_id,)).fetchone()[0]
+            ids = [project_id] + self.project_descendants([project_id])
+            marks = ", ".join("?" for _ in ids)
+            count = self.db.execute(f"SELECT COUNT(*) FROM tasks WHERE project IN ({marks})",
+                                    ids).fetchone()[0]
             if count and not force:
                 raise errors.ProjectHasTasks(f"project has {count} tasks", tasks=count)
-            self.db.execute("UPDATE tasks SET project = NULL WHERE project = ?", (project_id,))
-            self.db.execute("UPDATE models SET project = NULL WHERE project = ?", (project_id,))
-            self.db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+            for table in ("tasks", "models"):
+                self.db.execute(f"UPDATE {table} SET project = NULL WHERE project IN ({marks})",
+                                ids)
+            self.db.execute(f"DELETE FROM projects WHERE id IN ({marks})", ids)
             return {"deleted": 1, "disassociated_tasks": count}
 
     # Tasks.

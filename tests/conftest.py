@@ -1,4 +1,5 @@
 """Fixtures: the real local server on OS-assigned ports, and environments for the SDK and agent."""
+import itertools
 import os
 import subprocess
 import sys
@@ -74,6 +75,15 @@ class RunningServer:
         answer = self.call(endpoint, data)
         assert answer["meta"]["result_code"] == 200, answer["meta"]
         return answer["data"]
+
+    def api_all(self, endpoint, key, **data):
+        """Every object a get_all call finds, read 500 (ClearML Server's largest page) at a time."""
+        found = []
+        for page in itertools.count():
+            batch = self.api(endpoint, page=page, page_size=500, **data)[key]
+            found += batch
+            if len(batch) < 500:
+                return found
 
 
 def start_server(data_dir, home, extra_args=()):

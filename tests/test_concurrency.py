@@ -68,10 +68,9 @@ def post(http, server, endpoint, **data):
     return answer["data"], time.monotonic() - start
 
 
+# The API answers at most 500 objects a page (ClearML Server's cap, see test_filters.py), so
+# its slowest read is a bad regex; the web page lists all 5,000.
 SLOW_REQUESTS = {  # name: (request, the status code it answers with)
-    "5,000 experiments (API)": (lambda http, s: http.post(
-        f"{s.api_url}/tasks.get_all", json={"project": [s.project], "page_size": EXPERIMENTS},
-        timeout=60), 200),
     "5,000 experiments (web page)": (lambda http, s: http.get(
         f"{s.web_url}/projects/{s.project}/experiments.json", timeout=60), 200),
     "catastrophic name regex": (lambda http, s: http.post(
@@ -178,8 +177,7 @@ def test_eight_writers_and_a_reader_lose_nothing(loaded):
         written = [task for writer in writers for task in writer.result()]
         reader.result()
     print_percentiles(latencies)
-    tasks = loaded.api("tasks.get_all", id=written, page_size=len(written),
-                       only_fields=["last_metrics"])["tasks"]
+    tasks = loaded.api_all("tasks.get_all", "tasks", id=written, only_fields=["last_metrics"])
     counts = [entry["count"] for task in tasks for entry in last_metric_entries(task)]
     params = loaded.api("tasks.get_by_id", task=shared)["task"]["hyperparams"]["load"]
     assert len(tasks) == len(written) and counts == [5] * len(written)
@@ -210,8 +208,7 @@ def test_kill_9_during_writes_keeps_every_acknowledged_write(tmp_path):
         writer.join()
     second = start_server(tmp_path / "data", tmp_path / "home")
     try:
-        found = second.api("tasks.get_all", id=acknowledged, page_size=len(acknowledged),
-                           only_fields=["id"])["tasks"]
+        found = second.api_all("tasks.get_all", "tasks", id=acknowledged, only_fields=["id"])
     finally:
         stop_server(second)
     check = sqlite3.connect(tmp_path / "data" / "clearml.db").execute("PRAGMA integrity_check")

@@ -36,10 +36,11 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked,
-    old.db.execute("ALTER TABLE tasks DROP COLUMN enqueue_status")  # and versions 1 and 2.
-    old.db.execute("ALTER TABLE models DROP COLUMN last_change")
-    old.db.execute("PRAGMA user_version = 1")
+    old.db.executescript(  # What versions 1 to 4 lacked.
+        "DROP INDEX events_task_time; DROP INDEX projects_parent;"
+        " ALTER TABLE projects DROP COLUMN parent; ALTER TABLE projects DROP COLUMN path;"
+        " ALTER TABLE tasks DROP COLUMN enqueue_status; ALTER TABLE models DROP COLUMN last_change;"
+        " PRAGMA user_version = 1;")
     old.close()
     upgraded = Storage(tmp_path / "db")
     indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}

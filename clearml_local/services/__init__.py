@@ -1,7 +1,9 @@
 """Request field helpers shared by the service modules."""
 import re
+import time
+import uuid
 
-from .. import errors
+from .. import errors, filters
 from ..jsonio import MAX_LONG, MIN_LONG
 
 _TYPES = {str: "a string", bool: "a boolean", int: "an integer", list: "a list", dict: "an object",
@@ -115,13 +117,21 @@ def id_list(call, name, required=True):
 
 
 def only(obj, only_fields):
-    """obj reduced to only_fields (dotted paths allowed); 'id' is always kept."""
+    """obj reduced to only_fields (dotted paths allowed); 'id' is always kept. A leading '-'
+    leaves a field out instead (clearml-server base.py split_projection)."""
     if not only_fields:
         return obj
-    result = {"id": obj.get("id")}
+    includes = [path for path in only_fields if not path.startswith("-")]
+    result = _pick(obj, includes) if includes else obj
     for path in only_fields:
-        if not isinstance(path, str):
-            continue
+        if path.startswith("-") and path != "-id":
+            result = _drop(result, path[1:].split("."))
+    return result
+
+
+def _pick(obj, paths):
+    result = {"id": obj.get("id")}
+    for path in paths:
         source, target = obj, result
         keys = path.split(".")
         for key in keys[:-1]:
@@ -135,34 +145,56 @@ def only(obj, only_fields):
     return result
 
 
-# Filters that take one value of a fixed type; the others are checked by Storage.query.
-FILTER_TYPES = {"search_text": str, "search_hidden": bool, "name": str}
+def _drop(obj, keys):
+    """A copy of obj without the field at keys; obj itself is left as it is."""
+    if not isinstance(obj, dict) or keys[0] not in obj:
+        return obj
+    rest = {k: v for k, v in obj.items() if k != keys[0]}
+    if len(keys) > 1:
+        rest[keys[0]] = _drop(obj[keys[0]], keys[1:])
+    return rest
 
 
-def query(call, table, filter_names, expand=None):
-    """The objects of table that a get_all request asks for: filtered by the request's fields
-    among filter_names, ordered, paged, each completed by expand (when given) and reduced to
-    the request's only_fields."""
-    filters = {name: call.data[name] for name in filter_names if call.data.get(name) is not None}
-    for name, kind in FILTER_TYPES.items():
-        if name in filters:
-            field(call, name, kind)
-    page, page_size = _paging(call)
-    objects = call.storage.query(table, filters, field(call, "order_by", list, required=False),
-                                 page, page_size)
-    only_fields = field(call, "only_fields", list, required=False)
-    return [only(expand(obj) if expand else obj, only_fields) for obj in objects]
+def get_all(call, table, expand=None):
+    """The answer to table's get_all: the objects the request asks for (filters.py reads its
+    filters, order and paging), each completed by expand when given and reduced to the
+    request's only_fields, and the scroll_id when the request scrolls."""
+    offset, limit = filters.paging(call.data)
+    answer = {}
+    if "scroll_id" in call.data:
+        offset, limit, state = _scroll(call.data)
+        answer["scroll_id"] = state
+    elif "size" in call.data or "refresh_scroll" in call.data:
+        raise errors.ValidationError("size and refresh_scroll are read only with scroll_id",
+                                     field="size")
+    only_fields = filters.projection(call.data)
+    objects = call.storage.get_all(table, call.data, offset, limit)
+    if "scroll_id" in answer:
+        _SCROLLS[answer["scroll_id"]] = (offset + len(objects), time.monotonic())
+    answer[table] = [only(expand(obj) if expand else obj, only_fields) for obj in objects]
+    return answer
 
 
-def _paging(call):
-    page = field(call, "page", int, required=False)
-    page_size = field(call, "page_size", int, required=False)
-    if page_size is None:
-        page_size = field(call, "size", int, required=False)
-    if page is not None and page < 0 or page_size is not None and page_size < 1:
-        raise errors.ValidationError("page must be >= 0 and page_size >= 1")
-    if (page or 0) * (page_size or 0) > MAX_LONG:
-        raise errors.ValidationError("page * page_size is beyond the 64-bit integer range")
-    if page is not None and page_size is None:
-        page_size = 500
-    return page, page_size
+# Scroll positions by scroll_id, kept as clearml-server keeps them (base.py
+# get_data_with_scroll_support; 600 s, config services._mongo.scroll_state_expiration_seconds).
+_SCROLLS = {}
+SCROLL_EXPIRY = 600
+
+
+def _scroll(data):
+    """(offset, limit, scroll_id) of a scrolling request; an unknown id starts a new scroll."""
+    size = data.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise errors.ValidationError(
+            "Integer size parameter greater than 1 should be provided when working with scroll",
+            field="size")
+    stale = time.monotonic() - SCROLL_EXPIRY
+    for key in [k for k, (_, used) in _SCROLLS.items() if used < stale]:
+        del _SCROLLS[key]
+    scroll_id = data["scroll_id"]
+    if not isinstance(scroll_id, str) or scroll_id not in _SCROLLS:
+        scroll_id = uuid.uuid4().hex
+    position = _SCROLLS.get(scroll_id, (0, 0))[0]
+    if filters.flag(data, "refresh_scroll"):
+        return 0, max(position, size), scroll_id
+    return position, size, scroll_id

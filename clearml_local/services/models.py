@@ -1,7 +1,7 @@
 """The models.* service: registered models, their files' URIs and the tasks that made them."""
 from .. import errors
 from ..storage import MODEL_EDITABLE
-from . import field, id_list, object_fields, query
+from . import field, get_all as get_all_of, id_list, object_fields
 
 
 def _fields(call):
@@ -30,9 +30,7 @@ def get_by_task_id(call):
 
 
 def get_all(call):
-    return {"models": query(call, "models", ("id", "name", "project", "task", "framework", "uri",
-                                             "ready", "tags", "system_tags", "user",
-                                             "search_text"))}
+    return get_all_of(call, "models")
 
 
 def edit(call):

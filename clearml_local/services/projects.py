@@ -1,6 +1,6 @@
 """The projects.* service."""
 from ..storage import PROJECT_EDITABLE
-from . import field, object_fields, query
+from . import field, get_all as get_all_of, object_fields
 
 
 def create(call):
@@ -14,8 +14,7 @@ def get_by_id(call):
 
 
 def get_all(call):
-    return {"projects": query(call, "projects", ("id", "name", "tags", "system_tags",
-                                                 "search_text", "search_hidden"))}
+    return get_all_of(call, "projects")
 
 
 def update(call):

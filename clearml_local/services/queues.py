@@ -1,7 +1,7 @@
 """The queues.* service: queues and the order of the tasks waiting in them."""
 from .. import errors
 from ..storage import QUEUE_EDITABLE
-from . import field, object_fields, query
+from . import field, get_all as get_all_of, object_fields
 
 
 def create(call):
@@ -14,8 +14,13 @@ def get_by_id(call):
 
 
 def get_all(call):
-    return {"queues": query(call, "queues", ("id", "name", "tags", "system_tags", "search_text"),
-                            expand=lambda queue: call.storage.get_queue(queue["id"]))}
+    """queues.get_all; max_task_entries bounds the entries listed with each queue."""
+    most = field(call, "max_task_entries", int, required=False)
+
+    def with_entries(queue):
+        queue = call.storage.get_queue(queue["id"])
+        return dict(queue, entries=queue["entries"][:most]) if most is not None else queue
+    return get_all_of(call, "queues", expand=with_entries)
 
 
 def get_default(call):

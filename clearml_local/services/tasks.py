@@ -1,14 +1,10 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
-import re
-
 from .. import errors
 from ..storage import TASK_EDITABLE
-from . import check_item, field, id_list, object_fields, query
+from . import check_item, field, get_all as get_all_of, id_list, object_fields
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")
-FILTERS = ("id", "name", "project", "parent", "status", "type", "user", "tags", "system_tags",
-           "search_text", "search_hidden")
 
 
 def _edit_fields(call):
@@ -40,7 +36,7 @@ def get_by_id(call):
 
 
 def get_all(call):
-    return {"tasks": query(call, "tasks", FILTERS)}
+    return get_all_of(call, "tasks")
 
 
 def edit(call):
@@ -136,9 +132,9 @@ def _queue_id(call):
     if queue:
         return queue
     if queue_name:
-        found = call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"})
-        return found[0]["id"] if found else call.storage.create_queue({"name": queue_name},
-                                                                      call.identity)
+        found = call.storage.queue_by_name(queue_name)
+        return found["id"] if found else call.storage.create_queue({"name": queue_name},
+                                                                   call.identity)
     return call.storage.default_queue()["id"]
 
 

@@ -1,0 +1,529 @@
+"""Compile a ClearML get_all request into one parameterised SQLite WHERE and ORDER BY.
+
+The rules are clearml-server's (`apiserver/database/model/base.py` GetMixin: pattern, list,
+range, datetime and equality fields, `_any_`/`_all_`; `apiserver/services/*.py` get_all: hidden
+objects, `include_subprojects`). Where ClearML Server silently drops what it cannot use (an
+unparsable date, a non-date field in a datetime `_any_`, an unknown key) this module answers 400
+naming it instead: never an answer that looks right and isn't.
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from . import errors
+from .jsonio import MAX_LONG
+from .sqlfunctions import compile_pattern
+
+# Keys of a get_all request that are not filters; paging and projection are read by paging().
+COMMON_OPTIONS = ("only_fields", "projection", "order_by", "page", "page_size", "size",
+                  "scroll_id", "refresh_scroll", "search_text", "allow_public")
+DATE_FIELDS = ("created", "started", "completed", "last_update", "last_change",
+               "status_changed")
+MAX_PAGE_SIZE = 500  # clearml-server config/default/services/_mongo.conf max_page_size
+NUMERIC_ORDER = ("hyperparams.", "last_metrics.", "metadata.")  # _field_collation_overrides
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one table's get_all reads its filter keys (clearml-server get_all_query_options)."""
+
+    pattern: tuple = ("name",)
+    lists: tuple = ("id", "tags", "system_tags")
+    ranges: tuple = ()
+    dates: tuple = ()
+    equals: tuple = ()
+    options: tuple = ()
+    hidden_tags: tuple = ()
+    text: tuple = ()
+    # Keys the SDK sends that ClearML Server does not read; answered as it answers them.
+    ignored: tuple = ()
+
+
+KINDS = {
+    # database/model/task/task.py; services/tasks.py (_hidden_query, process_include_subprojects)
+    "tasks": Kind(
+        pattern=("name", "comment", "report"),
+        lists=("id", "user", "tags", "system_tags", "type", "status", "project", "parent",
+               "hyperparams.*", "execution.queue", "models.input.model"),
+        ranges=("created", "started", "active_duration", "last_metrics.*", "last_iteration"),
+        dates=("status_changed", "last_update", "last_change"),
+        equals=("runtime.*",), options=("search_hidden", "include_subprojects"),
+        hidden_tags=("hidden",),
+        text=("name", "id", "comment", "report", "models.input.model", "models.output.model",
+              "script.repository", "script.entry_point"),
+        # PipelineController.get sends pipeline_project and DatasetTrigger sends task_types;
+        # clearml-server reads neither (not in get_all_query_options), so neither narrows.
+        ignored=("pipeline_project", "task_types")),
+    # database/model/model.py; services/models.py get_all
+    "models": Kind(
+        pattern=("name", "comment"),
+        lists=("tags", "system_tags", "framework", "uri", "id", "user", "project", "task",
+               "parent", "metadata.*"),
+        ranges=("created", "last_metrics.*", "last_iteration"),
+        dates=("last_update", "last_change"), equals=("ready",),
+        options=("include_subprojects",),
+        text=("name", "id", "comment", "parent", "task", "project")),
+    # database/model/project.py; services/projects.py get_all (_adjust_search_parameters)
+    "projects": Kind(
+        pattern=("name", "basename", "description"),
+        lists=("tags", "system_tags", "id", "parent", "path"), ranges=("last_update",),
+        options=("search_hidden", "shallow_search"), hidden_tags=("hidden",),
+        text=("name", "id", "description")),
+    # database/model/queue.py; services/queues.py (_hidden_query, config queues.hidden_tags)
+    "queues": Kind(options=("search_hidden", "max_task_entries"), hidden_tags=("k8s-glue",),
+                   lists=("tags", "system_tags", "id", "metadata.*")),
+}
+MULTI_FIELD = {"_any_": " OR ", "_or_": " OR ", "_all_": " AND ", "_and_": " AND "}
+
+
+@dataclass
+class Query:
+    where: str
+    args: list
+    order: str
+
+
+def compile_query(table, request, columns, descendants=None):
+    """The WHERE and ORDER BY of table's get_all request.
+
+    columns maps each column of table to True when it holds JSON. descendants(ids) gives the ids
+    of all projects under the given ones (for include_subprojects and projects' parent).
+    Raises ValidationError naming an unknown key or a field this server does not store,
+    FieldsValueError for an unknown operator or an unreadable value, InvalidRegex for a bad
+    pattern.
+    """
+    if not isinstance(request, dict):
+        raise errors.FieldsTypeError("a get_all request must be an object")
+    kind = KINDS[table]
+    compiler = _Compiler(table, kind, columns)
+    request = _adjust(table, kind, request, descendants)
+    clauses = [compiler.clause(key, value) for key, value in request.items()
+               if value is not None and key not in COMMON_OPTIONS + kind.options + kind.ignored]
+    clauses += _hidden(table, kind, request)
+    if request.get("search_text") is not None:
+        clauses.append(compiler.text_search(request["search_text"]))
+    clauses = [c for c in clauses if c]
+    args = [arg for _, clause_args in clauses for arg in clause_args]
+    where = " AND ".join(f"({sql})" for sql, _ in clauses) or "1"
+    order, order_args = compiler.order(request.get("order_by"))
+    return Query(where, args + order_args, order)
+
+
+def paging(request, max_page_size=MAX_PAGE_SIZE):
+    """(offset, limit) of a get_all request, as clearml-server's GetMixin.validate_paging.
+
+    Without page_size at most max_page_size objects come back, and page_size is capped by it.
+    """
+    page = _integer(request, "page", 0)
+    page_size = _integer(request, "page_size", None)
+    if page < 0:
+        raise errors.ValidationError("page must be >= 0", field="page")
+    if page_size is not None and page_size < 1:
+        raise errors.ValidationError("page_size must be > 0", field="page_size")
+    size = min(page_size or max_page_size, max_page_size)
+    if page * size > MAX_LONG:
+        raise errors.ValidationError("page * page_size is beyond the 64-bit integer range",
+                                     field="page")
+    return page * size, size
+
+
+def projection(request):
+    """The request's only_fields (or projection) as a list of dotted paths, or None."""
+    value = request.get("projection") or request.get("only_fields")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise errors.FieldsTypeError("only_fields must be a list of field names",
+                                     field="only_fields")
+    return value
+
+
+def _integer(request, key, default):
+    value = request.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value.strip()):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise errors.FieldsTypeError(f"{key} must be an integer", field=key)
+    return value
+
+
+def flag(request, key):
+    """A boolean option of the request (JSON booleans, or "true"/"false" from a query string)."""
+    value = request.get(key)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if value is not None and not isinstance(value, bool):
+        raise errors.FieldsTypeError(f"{key} must be a boolean", field=key)
+    return bool(value)
+
+
+def _adjust(table, kind, request, descendants):
+    """The request as clearml-server rewrites it before building its query."""
+    request = {key: value for key, value in request.items() if value is not None}
+    for key in list(request):
+        if key.startswith("execution.parameters."):  # bll/task/param_utils.py escape_paths
+            request["hyperparams.Args." + key[len("execution.parameters."):]] = request.pop(key)
+    if "include_subprojects" in kind.options and flag(request, "include_subprojects") \
+            and request.get("project"):
+        ids = request["project"] if isinstance(request["project"], list) else [request["project"]]
+        plain = [i for i in ids if isinstance(i, str) and not i.startswith(("-", "__$"))]
+        request["project"] = ids + [i for i in descendants(plain) if i not in ids]
+    if table == "projects":
+        if "path" in request:
+            raise errors.ValidationError(
+                "path is not a filter of projects.get_all: use parent", field="path")
+        if not flag(request, "shallow_search"):
+            if "parent" in request:  # Any project below parent, at any depth.
+                request["path"] = request.pop("parent")
+        elif "parent" not in request:
+            request["parent"] = [None]
+    return request
+
+
+def _hidden(table, kind, request):
+    """Hidden objects only on request or when asked for by id (services/*.py _hidden_query)."""
+    if not kind.hidden_tags or flag(request, "search_hidden") or request.get("id"):
+        return []
+    if kind is KINDS["queues"] and request.get("name"):
+        return []
+    marks = ", ".join("?" for _ in kind.hidden_tags)
+    return [(f"NOT EXISTS (SELECT 1 FROM json_each({table}.system_tags)"
+             f" WHERE value IN ({marks}))",
+             list(kind.hidden_tags))]
+
+
+def _matches(pattern, key):
+    """Wildcard patterns such as "hyperparams.*" match any key below the prefix."""
+    return key == pattern or (pattern.endswith("*") and key.startswith(pattern[:-1])
+                              and len(key) > len(pattern) - 1)
+
+
+class _Compiler:
+    def __init__(self, table, kind, columns):
+        self.table, self.kind, self.columns = table, kind, columns
+
+    def clause(self, key, value):
+        kind = self.kind
+        if key in MULTI_FIELD:
+            return self.multi_field(key, value)
+        if key in kind.pattern:
+            return self.pattern(key, value) if value else None
+        for patterns, build in ((kind.lists, self.list_field), (kind.ranges, self.range_field),
+                                (kind.equals, self.equals)):
+            if any(_matches(p, key) for p in patterns):
+                return build(key, value)
+        if key in kind.dates:
+            return self.dates(key, value)
+        if key == "filters":
+            raise errors.ValidationError(
+                f"the 'filters' form of {self.table}.get_all is not supported by this server: "
+                "use the field's list with __$all/__$any/__$not", field="filters")
+        raise errors.ValidationError(
+            f"unknown filter {key!r} for {self.table}.get_all: not supported by this server",
+            field=key)
+
+    # Field values: every field is read as a set of values, so that list fields (tags), lists
+    # of objects (models.input.model) and scalars follow one rule, as in MongoDB.
+
+    def values(self, key):
+        """(FROM clause of a subquery yielding `value`, or None) and a scalar expression."""
+        head, _, rest = key.partition(".")
+        if head not in self.columns:
+            raise errors.ValidationError(
+                f"field {key!r} of {self.table} is not stored by this server", field=key)
+        column = f"{self.table}.{head}"  # Qualified: json_each has columns named id, path, ...
+        if not rest:
+            if self.columns[head] and head in ("tags", "system_tags", "path"):
+                return f"json_each({column})", None
+            return None, column
+        if not self.columns[head]:
+            raise errors.ValidationError(f"field {head!r} of {self.table} has no sub-fields",
+                                         field=key)
+        if key in ("models.input.model", "models.output.model"):
+            part = key.split(".")[1]
+            return (f"(SELECT json_extract(value, '$.model') AS value"
+                    f" FROM json_each({column}, '$.{part}'))"), None
+        return None, f"json_extract({column}, {_json_path(rest)})"
+
+    def list_field(self, key, value):
+        """clearml-server GetMixin.get_list_field_query: OR by default, '-' and __$ operators."""
+        global_and, actions, allow_empty = _list_terms(key, value)
+        source, expr = self.values(key)
+        parts = []
+        for action, items in actions.items():
+            if items:
+                parts.append(_list_sql(action, items, source, expr))
+        sql = (" AND " if global_and else " OR ").join(f"({s})" for s, _ in parts)
+        args = [a for _, part_args in parts for a in part_args]
+        if allow_empty:
+            empty = (f"NOT EXISTS (SELECT 1 FROM {source} WHERE value IS NOT NULL)" if source
+                     else f"{expr} IS NULL")
+            sql = f"({sql}) OR {empty}" if sql else empty
+        return (sql, args) if sql else None
+
+    def range_field(self, key, value):
+        """GetMixin.get_range_field_query: [min, max], both included; min None takes empties."""
+        if not isinstance(value, list) or len(value) != 2:
+            raise errors.ValidationError(
+                f"Min and max values should be specified for range field {key}", field=key)
+        low, high = value
+        if low is None and high is None:
+            raise errors.ValidationError(
+                f"At least one of min or max values should be provided for field {key}",
+                field=key)
+        _, expr = self.values(key)
+        clauses, args = [], []
+        for bound, operator, up in ((low, ">=", True), (high, "<=", False)):
+            if bound is not None:
+                clauses.append(f"{expr} {operator} ?")
+                args.append(self.range_value(key, bound, up))
+        sql = " AND ".join(clauses)
+        if low is None:
+            sql = f"({sql}) OR {expr} IS NULL"
+        return sql, args
+
+    def range_value(self, key, bound, up):
+        if key in DATE_FIELDS:
+            return _stamp(_parse_date(key, bound), up)
+        if isinstance(bound, str):  # base.py _try_convert_to_numeric, for last_metrics.*
+            try:
+                return float(bound)
+            except ValueError:
+                pass
+        if isinstance(bound, bool) or not isinstance(bound, (int, float, str)):
+            raise errors.FieldsValueError(f"invalid bound {bound!r} for {key}", field=key)
+        return bound
+
+    def dates(self, key, value):
+        """GetMixin._get_dates_query: "[>=|>|<=|<]date" conditions, or a [from, to] range."""
+        value = value if isinstance(value, list) else [value]
+        if len(value) == 2 and not any(isinstance(v, str) and v.startswith(("<", ">"))
+                                       for v in value):
+            return self.range_field(key, value)
+        _, expr = self.values(key)
+        clauses, args = [], []
+        for item in value:
+            if not isinstance(item, str):
+                raise errors.FieldsValueError(f"{key} conditions must be strings", field=key)
+            operator = re.match(r"(>=|>|<=|<)?", item).group(0)
+            moment = _parse_date(key, item[len(operator):])
+            if operator:
+                clauses.append(f"{expr} {operator} ?")
+                args.append(_stamp(moment, up=operator in (">=", "<")))
+            else:
+                clauses.append(f"{expr} = ?")
+                args.append(_stamp(moment, exact=True))
+        return " AND ".join(clauses), args
+
+    def equals(self, key, value):
+        """Plain equality fields (runtime.* of tasks, ready of models)."""
+        if isinstance(value, (list, dict)):
+            raise errors.FieldsValueError(f"{key} takes a single value", field=key)
+        if key == "ready":
+            if not isinstance(value, bool):
+                raise errors.FieldsTypeError("ready must be a boolean", field=key)
+            value = int(value)
+        _, expr = self.values(key)
+        return f"{expr} = ?", [value]
+
+    def pattern(self, key, value):
+        """Pattern fields: a case-sensitive regular expression search (base.py RegexWrapper)."""
+        if not isinstance(value, str):
+            raise errors.FieldsTypeError(f"{key} must be a string (a regular expression)",
+                                         field=key)
+        compile_pattern(value, 0)
+        _, expr = self.values(key)
+        return f"REGEXP(?, {expr})", [value]
+
+    def multi_field(self, key, value):
+        """`_any_`/`_all_` (and `_or_`/`_and_`): {fields, pattern} or {fields, datetime}."""
+        if not isinstance(value, dict) or set(value) - {"fields", "pattern", "datetime"} \
+                or ("pattern" in value) == ("datetime" in value) \
+                or not isinstance(value.get("fields"), list) \
+                or not all(isinstance(f, str) for f in value["fields"]):
+            raise errors.ValidationError(
+                f"{key} must be {{fields: [...], pattern: ...}} or "
+                "{fields: [...], datetime: ...}", field=key)
+        if not value["fields"]:
+            return None
+        if "datetime" in value:
+            not_dates = [f for f in value["fields"] if f not in self.kind.dates]
+            if not_dates:
+                raise errors.ValidationError(
+                    f"{key}: {not_dates} are not date fields of {self.table}", field=key)
+            parts = [self.dates(f, value["datetime"]) for f in value["fields"]]
+        else:
+            if not isinstance(value["pattern"], str):
+                raise errors.FieldsTypeError(f"{key}.pattern must be a string", field=key)
+            compile_pattern(value["pattern"], re.IGNORECASE)
+            parts = [self.any_value(f, value["pattern"]) for f in value["fields"]]
+        return (MULTI_FIELD[key].join(f"({sql})" for sql, _ in parts),
+                [a for _, args in parts for a in args])
+
+    def any_value(self, key, pattern):
+        """Some text value of the field (an element, for lists) matches pattern, ignoring case;
+        as in MongoDB, numbers and objects never match a regular expression."""
+        source, expr = self.values(key)
+        if source is not None:
+            text = "type = 'text'" if source.startswith("json_each") else "typeof(value) = 'text'"
+            return f"EXISTS (SELECT 1 FROM {source} WHERE {text} AND IREGEXP(?, value))", [pattern]
+        head, _, rest = key.partition(".")
+        if not rest:
+            return f"typeof({expr}) = 'text' AND IREGEXP(?, {expr})", [pattern]
+        column, path = f"{self.table}.{head}", _json_path(rest)
+        return (f"json_type({column}, {path}) IN ('text', 'array') AND EXISTS (SELECT 1 FROM"
+                f" json_each({column}, {path}) WHERE type = 'text' AND IREGEXP(?, value))",
+                [pattern])
+
+    def text_search(self, text):
+        """search_text as MongoDB's text index reads it: any of the words, all "phrases"."""
+        if not isinstance(text, str):
+            raise errors.FieldsTypeError("search_text must be a string", field="search_text")
+        if not self.kind.text:
+            raise errors.ValidationError(f"{self.table}.get_all has no text search",
+                                         field="search_text")
+        fields = []
+        for key in self.kind.text:
+            if key.partition(".")[0] in self.columns:
+                source, expr = self.values(key)
+                fields.append(expr or f"(SELECT group_concat(value, ' ') FROM {source})")
+        return f"TEXT_MATCH(?, {', '.join(fields)})", [text]
+
+    def order(self, order_by):
+        """ORDER BY of order_by (base.py validate_order_by): empties last, then id."""
+        if order_by is None:
+            return (f"{self.table}.created, {self.table}.rowid" if "created" in self.columns
+                    else f"{self.table}.rowid"), []
+        order_by = order_by if isinstance(order_by, list) else [order_by]
+        if not all(isinstance(k, str) and k.lstrip("-+") for k in order_by):
+            raise errors.FieldsTypeError("order_by must be a list of field names",
+                                         field="order_by")
+        parts = []
+        for index, key in enumerate(order_by):
+            name = key.lstrip("-+")
+            if name == "@text_score":
+                raise errors.ValidationError("ordering by @text_score is not supported",
+                                             field="order_by")
+            if name.startswith("execution.parameters."):
+                name = "hyperparams.Args." + name[len("execution.parameters."):]
+            source, expr = self.values(name)
+            expr = expr or f"{self.table}.{name.partition('.')[0]}"
+            if name.startswith(NUMERIC_ORDER):
+                expr = f"SORTKEY({expr})"
+            if index == 0:
+                parts.append(f"({expr} IS NULL OR {expr} IN ('', '[]'))")
+            parts.append(f"{expr} {'DESC' if key.startswith('-') else 'ASC'}")
+        if not {"id", "-id", "+id"} & set(order_by):
+            parts.append(f"{self.table}.id")
+        return ", ".join(parts), []
+
+
+def _json_path(rest):
+    """A JSON path literal for SQLite from dotted keys, each unescaped as clearml-server
+    escapes them; a key with a double quote cannot be addressed and is refused."""
+    keys = [_unescape(part) for part in rest.split(".")]
+    if any('"' in k or not k for k in keys):
+        raise errors.ValidationError(f"invalid field path {rest!r}", field=rest)
+    return "'$" + "".join('."' + k.replace("'", "''") + '"' for k in keys) + "'"
+
+
+def _unescape(key):
+    """utilities/parameter_key_escaper.py: '%2E' is '.', '%24' is '$', '%%' is '%'."""
+    return "%".join(part.replace("%2E", ".").replace("%24", "$").replace("%_%_", "__")
+                    for part in key.split("%%"))
+
+
+def _list_terms(key, value):
+    """(AND between groups?, {"in"|"all"|"nin": values}, None present?) of a list filter.
+
+    apiserver/database/model/base.py NewListFieldBucketHelper: plain values are OR'ed ("in");
+    "__$all"/"__$and" switch to AND ("all") and "__$any"/"__$or" back to OR for what follows;
+    the first operator also decides how the groups combine (AND when a value comes first);
+    "__$not" excludes the next value, as does a leading "-" until an operator is seen;
+    "__$nop" resets; None also matches empty or missing values.
+    """
+    values = value if isinstance(value, list) else [value]
+    context_and, global_and, legacy, negate = False, None, True, False
+    actions, allow_empty = {"in": [], "all": [], "nin": []}, False
+    for item in values:
+        if item is not None and not isinstance(item, str):
+            raise errors.FieldsValueError(f"invalid value type in {key}, string expected",
+                                          field=key, value=str(item))
+        if item == "__$nop":
+            context_and, legacy, negate = False, True, False
+            global_and = True if global_and is None else global_and
+            continue
+        if isinstance(item, str) and item.startswith("__$") and negate:
+            raise errors.FieldsValueError(f"{key}: a value is expected after __$not", field=key)
+        if item == "__$not":
+            negate = True
+            continue
+        if isinstance(item, str) and item.startswith("__$"):
+            if item not in ("__$all", "__$and", "__$any", "__$or"):
+                raise errors.FieldsValueError(
+                    f"unsupported operator {item!r} in {key}", field=key, operator=item)
+            context_and, legacy = item in ("__$all", "__$and"), False
+            global_and = context_and if global_and is None else global_and
+            continue
+        global_and = True if global_and is None else global_and
+        if item is None:
+            allow_empty, negate = True, False
+            continue
+        include = not negate
+        if legacy and not negate and item.startswith("-"):
+            item, include = item[1:], False
+            if not item:
+                raise errors.FieldsValueError(f"missing value after '-' in {key}", field=key)
+        negate = False
+        action = "nin" if not include else ("all" if context_and else "in")
+        if item not in actions[action]:
+            actions[action].append(item)
+    if negate:
+        raise errors.FieldsValueError(f"{key}: a value is expected after __$not", field=key)
+    return global_and is not False, actions, allow_empty
+
+
+def _list_sql(action, items, source, expr):
+    marks = ", ".join("?" for _ in items)
+    if source is None:  # A scalar: MongoDB's $nin also matches a missing value.
+        return {"in": (f"{expr} IN ({marks})", items),
+                "nin": (f"{expr} IS NULL OR {expr} NOT IN ({marks})", items),
+                "all": (" AND ".join(f"{expr} = ?" for _ in items), items)}[action]
+    if action == "all":
+        return (" AND ".join(f"EXISTS (SELECT 1 FROM {source} WHERE value = ?)" for _ in items),
+                items)
+    test = f"EXISTS (SELECT 1 FROM {source} WHERE value IN ({marks}))"
+    return (test if action == "in" else f"NOT {test}"), items
+
+
+def _parse_date(key, text):
+    if not isinstance(text, str):
+        raise errors.FieldsValueError(f"{key}: a date must be a string", field=key)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise errors.FieldsValueError(f"{key}: cannot read {text!r} as a date", field=key,
+                                      value=text) from None
+    if moment.tzinfo is None:  # ClearML Server reads dates without a zone as UTC.
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _stamp(moment, up=False, exact=False):
+    """moment in the stored form (UTC, milliseconds); sub-millisecond parts rounded up or down
+    so that comparing with stored times gives the answer exact times would."""
+    rest = moment.microsecond % 1000
+    if rest and exact:
+        return moment.isoformat(timespec="microseconds")
+    if rest and up:
+        moment += timedelta(microseconds=1000 - rest)
+    return moment.isoformat(timespec="milliseconds")
+
+
+def json_columns(db, table, json_fields):
+    """{column: holds JSON} of a table."""
+    return {row[1]: row[1] in json_fields
+            for row in db.execute(f"PRAGMA table_info({table})")}
+
