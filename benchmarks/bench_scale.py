@@ -84,15 +84,32 @@ def web_get(api, web_url, path, params):
     return elapsed, response.json()
 
 
-def compare_read(api, web_url, mlflow_env, tmp, sizes):
+def seed(api, sizes):
+    """Untimed: 100 clones of a template with long curves, and a project of 5,000 experiments."""
+    project = api.call("projects.create", {"name": "compare"})["id"]
+    template = scale_seed.create_tasks(api, project, 1, prefix="template")[0]
+    clones = scale_seed.create_tasks(api, project, sizes["compare_experiments"], parent=template)
+    scale_seed.add_curves(api, clones, sizes["compare_series"], sizes["compare_iterations"])
+    scale_seed.add_results(api, clones)
+    many = api.call("projects.create", {"name": "many experiments"})["id"]
+    scale_seed.add_results(api, scale_seed.create_tasks(api, many, sizes["page_experiments"]))
+    return template, many
+
+
+def seed_mlflow(mlflow_env, tmp, sizes):
+    """Start seeding MLflow with the same curves (untimed, alongside seed()); returns a Popen."""
+    return subprocess.Popen(
+        [str(MLFLOW_PYTHON), WORKLOADS / "mlflow_scale.py", "seed",
+         *(str(sizes[key]) for key in ("compare_experiments", "compare_series",
+                                       "compare_iterations"))],
+        cwd=tmp, env=mlflow_env, stdout=open(tmp / "mlflow-seeded.json", "w"),
+        stderr=open(tmp / "mlflow-seed.log", "w"), stdin=subprocess.DEVNULL)
+
+
+def compare_read(api, web_url, template, mlflow_env, tmp, sizes):
     """The compare view's JSON twin over all clones of a template vs MLflow's metric histories."""
     n, series, iterations = (sizes["compare_experiments"], sizes["compare_series"],
                              sizes["compare_iterations"])
-    project = api.call("projects.create", {"name": "compare"})["id"]
-    template = scale_seed.create_tasks(api, project, 1, prefix="template")[0]
-    clones = scale_seed.create_tasks(api, project, n, parent=template)
-    scale_seed.add_curves(api, clones, series, iterations)
-    scale_seed.add_results(api, clones)
     params = {"parent": template, "lines": n, "metric": "evaluate/accuracy",
               "scalar": sorted({metric for metric, _ in scale_seed.CURVES[:series]})}
     times = []
@@ -102,17 +119,14 @@ def compare_read(api, web_url, mlflow_env, tmp, sizes):
         if len(lines) != n * series or any(line["points"] != iterations for line in lines):
             raise RuntimeError(f"compare.json: {len(lines)} series, expected {n * series}")
         times.append(elapsed)
-    theirs = checked(run_json([MLFLOW_PYTHON, WORKLOADS / "mlflow_scale.py", "history", n, series,
-                               iterations], mlflow_env, tmp), n * series * iterations,
-                     "mlflow history")
+    theirs = checked(run_json([MLFLOW_PYTHON, WORKLOADS / "mlflow_scale.py", "history",
+                               tmp / "mlflow-seeded.json", series], mlflow_env, tmp),
+                     n * series * iterations, "mlflow history")
     return {"compare_read_s": statistics.median(times), "mlflow_history_read_s": theirs["seconds"]}
 
 
-def experiments_page(api, web_url, sizes):
+def experiments_page(api, web_url, project, sizes):
     n = sizes["page_experiments"]
-    project = api.call("projects.create", {"name": "many experiments"})["id"]
-    tasks = scale_seed.create_tasks(api, project, n)
-    scale_seed.add_results(api, tasks)
     times = []
     for _ in range(READS):
         elapsed, page = web_get(api, web_url, f"/projects/{project}/experiments.json", {})
@@ -180,11 +194,15 @@ def measure(sizes, tmp):
         mlflow_env = {**clean_environment(), **mlflow.env}
         api = ClearMLAPI(ours)
         web_url = ours.env["CLEARML_WEB_HOST"]
+        seeding = seed_mlflow(mlflow_env, tmp, sizes)
+        template, many = seed(api, sizes)
+        if seeding.wait() != 0:
+            raise RuntimeError(f"seeding MLflow failed: see {tmp / 'mlflow-seed.log'}")
         results = launch(api, env, tmp, sizes)
         ingested, detail = ingest(env, mlflow_env, tmp, sizes)
         results.update(ingested)
-        results.update(compare_read(api, web_url, mlflow_env, tmp, sizes))
-        results.update(experiments_page(api, web_url, sizes))
+        results.update(compare_read(api, web_url, template, mlflow_env, tmp, sizes))
+        results.update(experiments_page(api, web_url, many, sizes))
         task_id = api.call("tasks.get_all", {"page": 0, "page_size": 1})["tasks"][0]["id"]
         results.update(api_latency(api, task_id, tmp, sizes))
     return results, detail
@@ -227,8 +245,8 @@ def print_tables(r, detail, sizes):
     ]
     print_table("Scale: clearml_local next to Optuna and MLflow (higher ratio is better for us)",
                 ["workload", "ours", "the alternative", "speed-up ours / theirs"], rows, [
-                    f"Ingest, ours: {ours['report']:.1f}s reporting, {ours['flush']:.1f}s "
-                    f"flushing, {ours['read']:.1f}s reading back; MLflow: {theirs['log']:.1f}s "
+                    f"Ingest, ours: {ours['report']:.1f}s reporting, {ours['flush']:.1f}s in "
+                    f"Task.close (sending the rest), {ours['read']:.1f}s reading back; MLflow: {theirs['log']:.1f}s "
                     f"in log_batch (1000 per call), {theirs['read']:.1f}s reading back. "
                     "compare.json draws at most 500 points per curve (all are read from the "
                     "database); MLflow returns all of them. MLflow: `mlflow server --workers 1`."])

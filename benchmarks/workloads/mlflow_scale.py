@@ -3,9 +3,11 @@
 Usage: python mlflow_scale.py ingest SERIES ITERATIONS
            log SERIES x ITERATIONS points to one run with log_batch (1000 per call, MLflow's
            limit), then read them all back with get_metric_history; all timed.
-       python mlflow_scale.py history RUNS SERIES ITERATIONS
-           untimed: RUNS runs of SERIES x ITERATIONS points; timed: get_metric_history of every
-           run and series, as a compare view needs them.
+       python mlflow_scale.py seed RUNS SERIES ITERATIONS
+           untimed: RUNS runs of SERIES x ITERATIONS points; prints their ids
+       python mlflow_scale.py history SEEDED_JSON SERIES
+           timed: get_metric_history of every run and series in the output of seed, as a
+           compare view needs them.
 MLFLOW_TRACKING_URI names the server.
 """
 import json
@@ -16,6 +18,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Metric
 
 BATCH = 1000  # MLflow's maximum number of metrics per log_batch.
+KEYS = ["epoch_loss/train", "epoch_loss/validation", "epoch_accuracy/validation"]
 
 
 def log_points(client, run_id, keys, iterations):
@@ -43,18 +46,24 @@ def ingest(client, series, iterations):
             "stored": stored, "expected": series * iterations}
 
 
-def history(client, runs, series, iterations):
+def seed(client, runs, series, iterations):
+    """Untimed: the runs the history read reads; returns their ids."""
     experiment = client.create_experiment(f"compare {time.time()}")
-    keys = ["epoch_loss/train", "epoch_loss/validation", "epoch_accuracy/validation"][:series]
     run_ids = [client.create_run(experiment).info.run_id for _ in range(runs)]
     for run_id in run_ids:
-        log_points(client, run_id, keys, iterations)
+        log_points(client, run_id, KEYS[:series], iterations)
+    return {"runs": run_ids}
+
+
+def history(client, seeded, series):
+    """Timed: get_metric_history of every run and series of the seeded runs."""
+    run_ids = json.loads(open(seeded).read())["runs"]
     start = time.perf_counter()
-    stored = sum(read_points(client, run_id, keys) for run_id in run_ids)
-    return {"seconds": time.perf_counter() - start, "stored": stored,
-            "expected": runs * len(keys) * iterations}
+    stored = sum(read_points(client, run_id, KEYS[:series]) for run_id in run_ids)
+    return {"seconds": time.perf_counter() - start, "stored": stored}
 
 
 if __name__ == "__main__":
-    command, numbers = sys.argv[1], [int(n) for n in sys.argv[2:]]
-    print(json.dumps({"ingest": ingest, "history": history}[command](MlflowClient(), *numbers)))
+    command, arguments = sys.argv[1], [int(a) if a.isdigit() else a for a in sys.argv[2:]]
+    print(json.dumps({"ingest": ingest, "seed": seed, "history": history}[command](
+        MlflowClient(), *arguments)))

@@ -77,7 +77,7 @@ class Hook(importlib.abc.MetaPathFinder):
 
 
 if TIMELINE:
-    mark("started", at=process_start())
+    mark("started", at=process_start(), command=sys.argv)
     mark("interpreter")
     atexit.register(mark, "exit")  # Registered first, so it runs after every other exit handler.
     sys.meta_path.insert(0, Hook())
