@@ -17,7 +17,12 @@ PHASES = [
     ("script: Task.init", "init_begin", "init_end"),
     ("script: data and model, Task.init -> fit", "init_end", "fit_begin"),
     ("script: training (fit + evaluate) - the clone's own work", "fit_begin", "evaluate_end"),
-    ("script: after training -> completed (reports, close, flush)", "evaluate_end", "completed"),
+    ("script: after training -> its exit handlers done (reports, Task.close, flush)",
+     "evaluate_end", "script_exit"),
+    ("script: teardown after its exit handlers, until the agent sees it exit (1 s polls)",
+     "script_exit", "exit_seen"),
+    ("agent: exit seen -> completed (last log lines, tasks.completed)", "exit_seen",
+     "completed"),
 ]
 
 
@@ -56,20 +61,24 @@ def clone_marks(lives, task_id, dequeued, completed):
     if not scripts:
         raise RuntimeError(f"the script of {task_id} left no Task.init in the timeline")
     script = scripts[0]
+    seen = [life[f"child_exit:{execute['pid']}"] for life in lives
+            if f"child_exit:{execute['pid']}" in life]
     return {"dequeued": dequeued, "execute": execute["started"], "script": script["started"],
             "completed": completed, "script_exit": script.get("exit"),
+            "exit_seen": seen[0] if seen else None,
             **{key: script[key] for key in ("interpreter", "init_begin", "init_end", "fit_begin",
                                             "evaluate_end") if key in script}}
 
 
 def breakdown(marks_of_clones):
-    """Median seconds of each phase over the clones, the overhead, and the teardown after."""
-    phases = {label: statistics.median(m[end] - m[begin] for m in marks_of_clones)
-              for label, begin, end in PHASES}
+    """Median seconds of each phase over the clones, and the median overhead."""
+    phases = {}
+    for label, begin, end in PHASES:
+        spans = [m[end] - m[begin] for m in marks_of_clones if m.get(begin) and m.get(end)]
+        phases[label] = statistics.median(spans) if spans else None
     overheads = [(m["completed"] - m["dequeued"]) - (m["evaluate_end"] - m["fit_begin"])
                  for m in marks_of_clones]
-    after = [m["script_exit"] - m["completed"] for m in marks_of_clones if m["script_exit"]]
-    return phases, statistics.median(overheads), statistics.median(after) if after else None
+    return phases, statistics.median(overheads)
 
 
 def bare_process(env, runs=3):

@@ -2,7 +2,8 @@
 
 Every Python process started with BENCH_TIMELINE set appends JSON lines to that file: when the
 process started (from /proc), when the interpreter reached this module, and at exit; in a task
-script also Task.init's start and end and Keras' fit and evaluate. Nothing else is changed.
+script also Task.init's start and end and Keras' fit and evaluate, and in the agent when it
+sees a child exit. Nothing else is changed.
 """
 import atexit
 import importlib.abc
@@ -55,7 +56,21 @@ def patch_keras(module):
     module.Model.evaluate = timed(module.Model.evaluate, "evaluate_begin", "evaluate_end")
 
 
-PATCHES = {"clearml.task": patch_clearml, "keras.src.models.model": patch_keras}
+def patch_subprocess(module):
+    """Mark when a parent (the agent daemon) first sees a child's exit."""
+    poll = module.Popen.poll
+
+    def watched(self):
+        code = poll(self)
+        if code is not None and not getattr(self, "_timeline_seen", False):
+            self._timeline_seen = True
+            mark(f"child_exit:{self.pid}")
+        return code
+    module.Popen.poll = watched
+
+
+PATCHES = {"clearml.task": patch_clearml, "keras.src.models.model": patch_keras,
+           "subprocess": patch_subprocess}
 
 
 class Hook(importlib.abc.MetaPathFinder):
