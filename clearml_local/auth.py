@@ -40,6 +40,7 @@ class Credentials:
         if fresh != stored:
             path.write_text(json.dumps(fresh, indent=2))
             os.chmod(path, 0o600)
+        self._verified = {}  # token -> (identity, exp): decoding a JWT costs more than the call.
 
     @property
     def identity(self):
@@ -77,13 +78,19 @@ class Credentials:
         return self.verify(value.strip())
 
     def verify(self, token):
+        known = self._verified.get(token)
+        if known and known[1] > time.time():
+            return dict(known[0])
         try:
             claims = jwt.decode(token, self.signing_key, algorithms=["HS256"])
         except jwt.ExpiredSignatureError:
             raise errors.InvalidToken("token expired") from None
         except jwt.PyJWTError:
             raise errors.InvalidToken() from None
-        return claims["identity"]
+        if len(self._verified) >= 1000:  # Bounded: tokens are few, but anyone can send new ones.
+            self._verified.clear()
+        self._verified[token] = (claims["identity"], claims["exp"])
+        return dict(claims["identity"])
 
     @staticmethod
     def _basic(authorization):
