@@ -54,14 +54,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of the two tracking benchmarks (default: %(default)s)")
+    parser.add_argument("--skip-tracking", action="store_true",
+                        help="only the scale and search benchmarks (all results.json needs)")
     parser.add_argument("--quick", action="store_true",
                         help="a tenth of the scale benchmark's sizes, to try things out")
     args = parser.parse_args()
     install_mlflow()
     started = time.perf_counter()
     print(f"Benchmarks: {describe_machine()}", flush=True)
-    bench_tracking_server.run(rounds=args.rounds)
-    bench_tracking_sdk.run(rounds=args.rounds)
+    if not args.skip_tracking:
+        bench_tracking_server.run(rounds=args.rounds)
+        bench_tracking_sdk.run(rounds=args.rounds)
     figures = bench_scale.run(quick=args.quick)
     figures.update(bench_search.run() or {})
     targets.report(figures, quick=args.quick)
