@@ -145,3 +145,24 @@ def fresh_server(tmp_path):
 def artifacts_dir():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium (driven by Playwright) for every browser test."""
+    from web_browser import launch
+    with launch() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="session")
+def web_login(server, browser, tmp_path_factory):
+    """The cookies of one login through the web UI's form, for pages that start logged in."""
+    from web_browser import log_in
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, server, "/projects")
+    path = tmp_path_factory.mktemp("web-login") / "state.json"
+    context.storage_state(path=str(path))
+    context.close()
+    return path
