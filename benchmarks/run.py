@@ -1,4 +1,4 @@
-"""Run every benchmark, one after the other, print their tables and write results.json (`make bench`).
+"""Run every benchmark one after the other, print the tables, write results.json (`make bench`).
 
 MLflow, the alternative two of them compare with, is installed on first use into its own
 environment, benchmarks/.venv-mlflow, from benchmarks/requirements.txt, so that the project's
