@@ -249,7 +249,8 @@ def print_tables(r, detail, sizes):
                 ["workload", "ours", "the alternative", "speed-up ours / theirs"], rows, [
                     f"Ingest, ours: {ours['report']:.1f}s reporting, {ours['flush']:.1f}s in "
                     f"Task.close (sending the rest), {ours['read']:.1f}s reading back; "
-                    f"MLflow: {theirs['log']:.1f}s in log_batch (1000 per call), {theirs['read']:.1f}s reading back. "
+                    f"MLflow: {theirs['log']:.1f}s in log_batch (1000 per call), "
+                    f"{theirs['read']:.1f}s reading back. "
                     + (f"The server held {ours['stored'] - points:,} points more than were "
                        "reported: the SDK re-sent batches. " if ours["stored"] > points else "")
                     + "compare.json draws at most 500 points per curve (all are read from the "
