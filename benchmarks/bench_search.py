@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import overhead
 from servers import ROOT, ClearMLAPI, clean_environment, print_table, start_clearml_local
 
 TEMPLATE = ROOT / "base_template_keras_simple.py"
@@ -59,9 +60,12 @@ def timed(command, env, cwd, log, timeout=1800):
     return elapsed
 
 
-def start_agent(env, cwd, log):
-    """A real `clearml-agent daemon` on the queue `default`, running tasks with this Python."""
-    agent_env = {**env, "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL": "1",
+def start_agent(env, cwd, log, timeline):
+    """A real `clearml-agent daemon` on the queue `default`, started as the README says (this
+    Python, no venv build, 1 s polling); every Python process it starts records its phases into
+    timeline."""
+    agent_env = {**env, **overhead.timeline_env(timeline), "CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "1",
+                 "CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL": "1",
                  "CLEARML_AGENT_SKIP_PIP_VENV_INSTALL": sys.executable,
                  "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"}
     return subprocess.Popen(
@@ -94,10 +98,12 @@ def wait_for_worker(api, agent, timeout=120):
 class Clone:
     """One clone as the server recorded it."""
 
+    id: str
     configuration: dict
     accuracy: float
     queued_s: float  # From its creation to the agent pulling it.
     running_s: float  # From then to completed.
+    started: datetime  # When the agent pulled it (tasks.started, "pulled by agent").
     completed: datetime
 
 
@@ -110,9 +116,9 @@ def clones_of(api, template_id):
         general = task["hyperparams"]["General"]
         created, started, completed = (datetime.fromisoformat(task[key]) for key in
                                        ("created", "started", "completed"))
-        clones.append(Clone({name: int(general[name]["value"]) for name in PARAMETERS},
+        clones.append(Clone(task["id"], {name: int(general[name]["value"]) for name in PARAMETERS},
                             accuracy(task), (started - created).total_seconds(),
-                            (completed - started).total_seconds(), completed))
+                            (completed - started).total_seconds(), started, completed))
     return clones
 
 
@@ -132,7 +138,7 @@ def clearml_search(experiments, seed, tmp):
                "PYTHONUNBUFFERED": "1"}
         api = ClearMLAPI(server)
         log = tmp / "search.log"
-        agent = start_agent(env, tmp, tmp / "agent.log")
+        agent = start_agent(env, tmp, tmp / "agent.log", tmp / "timeline.jsonl")
         try:
             wait_for_worker(api, agent)
             register = timed([sys.executable, TEMPLATE, "--epochs", "1"], env, ROOT, log)
@@ -171,6 +177,9 @@ def run(experiments=3, seed=1):
     with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
         tmp = Path(tmp)
         register, search, clones, extra = clearml_search(experiments, seed, tmp)
+        processes = overhead.read_timeline(tmp / "timeline.jsonl")
+        marks = [overhead.clone_marks(processes, clone.id, clone.started.timestamp(),
+                                      clone.completed.timestamp()) for clone in clones]
         plain, printed = plain_loop([clone.configuration for clone in clones], tmp)
     total = register + search
     rows = [
@@ -185,7 +194,26 @@ def run(experiments=3, seed=1):
         f"Whole random search, {experiments} configurations of 1 epoch (seconds, one run; "
         "lower is better)", ["way", "wall s", "this / plain loop"], rows,
         notes(clones, printed, extra))
-    return rows
+    return print_overhead(marks, extra, len(clones))
+
+
+def print_overhead(marks, extra, clones):
+    """The per-clone breakdown table; returns clone_overhead_s and bare_process_s."""
+    phases, overhead_s = overhead.breakdown(marks)
+    bare, empty = overhead.bare_process(clean_environment())
+    rows = [[label, "-" if seconds is None else f"{seconds:.2f}"]
+            for label, seconds in phases.items()]
+    rows += [["overhead: dequeue -> completed, minus training", f"{overhead_s:.2f}"],
+             ['floor: fresh `python -c "import tensorflow, clearml"`', f"{bare:.2f}"],
+             ["overhead / floor", f"{overhead_s / bare:.1f}"]]
+    cpu = extra["server_cpu"]
+    print_table(f"Where a clone's time goes, median of {clones} clones (seconds)",
+                ["phase", "s"], rows, [
+                    "Measured by a sitecustomize on the agent's PYTHONPATH (timestamps only); "
+                    f"a fresh `python -c pass` takes {empty:.2f}s."
+                    + (f" The server used {cpu / clones:.2f}s of CPU per clone (all its answers "
+                       "to the template, controller, agent)." if cpu is not None else "")])
+    return {"clone_overhead_s": overhead_s, "bare_process_s": bare, "phases": phases}
 
 
 def notes(clones, printed, extra):

@@ -1,4 +1,4 @@
-"""Run every benchmark, one after the other, and print their tables (`make bench`).
+"""Run every benchmark one after the other, print the tables, write results.json (`make bench`).
 
 MLflow, the alternative two of them compare with, is installed on first use into its own
 environment, benchmarks/.venv-mlflow, from benchmarks/requirements.txt, so that the project's
@@ -15,9 +15,11 @@ import subprocess
 import sys
 import time
 
+import bench_scale
 import bench_search
 import bench_tracking_sdk
 import bench_tracking_server
+import targets
 from servers import BENCHMARKS, MLFLOW_PYTHON, MLFLOW_VENV, ROOT
 
 REQUIREMENTS = BENCHMARKS / "requirements.txt"
@@ -52,13 +54,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of the two tracking benchmarks (default: %(default)s)")
+    parser.add_argument("--skip-tracking", action="store_true",
+                        help="only the scale and search benchmarks (all results.json needs)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a tenth of the scale benchmark's sizes, to try things out")
     args = parser.parse_args()
     install_mlflow()
     started = time.perf_counter()
     print(f"Benchmarks: {describe_machine()}", flush=True)
-    bench_tracking_server.run(rounds=args.rounds)
-    bench_tracking_sdk.run(rounds=args.rounds)
-    bench_search.run()
+    if not args.skip_tracking:
+        bench_tracking_server.run(rounds=args.rounds)
+        bench_tracking_sdk.run(rounds=args.rounds)
+    figures = bench_scale.run(quick=args.quick)
+    figures.update(bench_search.run() or {})
+    targets.report(figures, quick=args.quick)
     print(f"All benchmarks took {(time.perf_counter() - started) / 60:.1f} minutes.")
 
 

@@ -42,6 +42,7 @@ class Credentials:
                  "signing_key": self.signing_key, "user_id": self.user["id"]}
         if fresh != stored:
             write_private(path, json.dumps(fresh, indent=2))
+        self._verified = {}  # token -> (identity, exp): decoding a JWT costs more than the call.
 
     @staticmethod
     def _read(path):
@@ -91,6 +92,9 @@ class Credentials:
 
     def verify(self, token):
         """The identity a token of this server carries; InvalidToken for any other token."""
+        known = self._verified.get(token)
+        if known and known[1] > time.time():
+            return dict(known[0])
         try:
             claims = jwt.decode(token, self.signing_key, algorithms=["HS256"],
                                 options={"require": ["exp", "identity"]})
@@ -101,7 +105,10 @@ class Credentials:
         identity = claims["identity"]
         if not (isinstance(identity, dict) and identity.get("user") == self.user["id"]):
             raise errors.InvalidToken("invalid token: it names no identity of this server")
-        return identity
+        if len(self._verified) >= 1000:  # Bounded: tokens are few, but anyone can send new ones.
+            self._verified.clear()
+        self._verified[token] = (identity, claims["exp"])
+        return dict(identity)
 
     @staticmethod
     def _basic(authorization):

@@ -41,8 +41,9 @@ echo "== Registering the template task (base_template_keras_simple.py)"
 "$PY" base_template_keras_simple.py
 
 echo "== Starting clearml-agent on queue 'default' (log: $DATA_DIR/agent.log)"
+# Polling every second instead of every 5 s: the agent also polls for the end of each clone.
 CLEARML_AGENT_SKIP_PYTHON_ENV_INSTALL=1 CLEARML_AGENT_SKIP_PIP_VENV_INSTALL="$PY" \
-    PATH="$PWD/.venv/bin:$PATH" \
+    CLEARML_AGENT_QUEUE_POLL_FREQ_SEC=1 PATH="$PWD/.venv/bin:$PATH" \
     "$PWD/.venv/bin/clearml-agent" daemon --queue default --foreground \
     > "$DATA_DIR/agent.log" 2>&1 &
 AGENT_PID=$!
