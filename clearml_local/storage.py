@@ -237,24 +237,36 @@ class Storage:
         sql = f"SELECT * FROM {table}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY " + self._order_clause(table, order_by)
+        order, order_args = self._order_clause(table, order_by)
+        sql += " ORDER BY " + order
+        args += order_args
         if page_size is not None:
             sql += " LIMIT ? OFFSET ?"
             args += [int(page_size), int(page or 0) * int(page_size)]
         return [_decode(table, row) for row in self.db.execute(sql, args)]
 
     def _order_clause(self, table, order_by):
+        """ORDER BY terms and their arguments for ClearML's order_by: column names, or dotted
+        paths into JSON columns such as the optimizer's '-last_metrics.<title>.<series>.value'
+        (missing values sort first ascending and last descending, as in MongoDB)."""
         columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-        parts = []
+        parts, args = [], []
         for key in order_by or []:
             if not isinstance(key, str):
                 continue
-            name = key.lstrip("-+")
-            if name in columns:
-                parts.append(f"{name} {'DESC' if key.startswith('-') else 'ASC'}")
+            column, _, path = key.lstrip("-+").partition(".")
+            direction = "DESC" if key.startswith("-") else "ASC"
+            if column in columns and not path:
+                parts.append(f"{column} {direction}")
+            elif column in columns and column in JSON_FIELDS:
+                keys = path.split(".")
+                if not all(keys) or any('"' in k for k in keys):
+                    raise errors.ValidationError(f"invalid order_by field {key!r}", field=key)
+                parts.append(f"json_extract({column}, ?) {direction}")
+                args.append("$" + "".join(f'."{k}"' for k in keys))
         parts.append("created ASC" if "created" in columns else "rowid ASC")
         parts.append("rowid ASC")
-        return ", ".join(parts)
+        return ", ".join(parts), args
 
     def _create(self, table, fields, **server_fields):
         stamp = now()
