@@ -36,6 +36,8 @@ def test_optimizer_runs_its_jobs_and_ranks_them(server, objective, step_agent, s
     params = [(int(j.get_parameters()["General/x"]), int(j.get_parameters()["General/y"]))
               for j in jobs]
     assert len(set(params)) == 2 and set(params) <= set(product([1, 2, 3], [5, 7]))
+    if strategy == "grid":  # GridSearch walks the grid in order, y fastest.
+        assert set(params) == {(1, 5), (1, 7)}
     assert [score(j) for j in jobs] == sorted((10 * x + y for x, y in params), reverse=True)
     assert all(f"opt: {optimizer}" in j.get_tags() and j.status == "completed" for j in jobs)
 
