@@ -1,100 +1,54 @@
-"""Following a random search's clones to the end; its leaderboard, printed, tabled and plotted."""
-import signal
-import time
-
+"""A random search's leaderboard: its clones found by tag, printed, tabled, plotted and reported."""
 from clearml import Task
 from clearml.backend_api.session import Session
 
-FINISHED = ('completed', 'failed', 'stopped', 'closed', 'published')
 METRIC = ('evaluate', 'accuracy')
 
 
-def follow(task, clones, parameter_names, queue_name, poll_seconds=5.0):
-    """Wait for every clone to finish, then print the leaderboard and report it to `task`.
-
-    On Ctrl-C the clones that have not finished are stopped, and KeyboardInterrupt is raised.
-    """
-    # Ctrl-C only sets a flag, checked between polls: raised inside a ClearML call, the
-    # KeyboardInterrupt could be cut short or swallowed there.
-    interrupted = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
-    try:
-        print(f"Waiting for {len(clones)} clones on queue '{queue_name}' (an agent must serve it, "
-              f"e.g. clearml-agent daemon --queue {queue_name}); Ctrl-C stops them", flush=True)
-        wait_for(clones, poll_seconds, interrupted)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if interrupted:
-        for clone in stop(clones):
-            print(f'Stopped {clone.name} ({clone.id})', flush=True)
-        raise KeyboardInterrupt
-    rows = leaderboard(clones, parameter_names)
-    print(format_leaderboard(rows, parameter_names))
-    logger = task.get_logger()
-    logger.report_table(title='leaderboard', series='evaluate/accuracy', iteration=0,
-                        table_plot=table(rows, parameter_names))
-    if any(row['accuracy'] is not None for row in rows):
-        logger.report_plotly(title='parallel coordinates', series='evaluate/accuracy', iteration=0,
-                             figure=parallel_coordinates(rows, parameter_names))
-    logger.flush()
-    print(f'Compare the clones, hyperparameters against metrics, at {compare_page(task, clones)}')
-    print(f'The leaderboard table and parallel coordinates plot are on the search task: '
-          f'{task.get_output_log_web_page()}')
+def search_tag(controller_id):
+    """The tag of a search's clones, ClearML HyperParameterOptimizer's convention
+    (clearml/automation/optimization.py: 'opt: <optimizer task id>')."""
+    return f'opt: {controller_id}'
 
 
-def compare_page(task, clones):
-    """The ClearML web UI's comparison of the clones, on its parallel coordinates view."""
-    ids = ','.join(clone.id for clone in clones)
-    return (f'{Session.get_app_server_host()}/projects/{task.project}/compare-tasks;ids={ids}'
-            '/hyper-params/graph')
+def clones_of(controller_id, fields):
+    """The search's clones, oldest first, as dicts of `fields` (and 'id'), in one query."""
+    return Task.query_tasks(tags=[search_tag(controller_id)], additional_return_fields=fields,
+                            task_filter={'order_by': ['created']})
 
 
-def wait_for(clones, poll_seconds, interrupted):
-    """Poll the clones' statuses, printing a line at each change, until all have finished or
-    `interrupted` is no longer empty."""
-    started, last = time.monotonic(), {}
-    while not interrupted:
-        for clone in clones:
-            status = clone.get_status()
-            if status != last.get(clone.id):
-                elapsed = time.monotonic() - started
-                print(f'[{elapsed:5.0f}s] {clone.name} ({clone.id}): {status}', flush=True)
-                last[clone.id] = status
-        if all(status in FINISHED for status in last.values()):
-            return
-        next_poll = time.monotonic() + poll_seconds
-        while not interrupted and time.monotonic() < next_poll:
-            time.sleep(0.1)
+def status_of(clone):
+    """A clone's status as a string (the SDK returns an enum)."""
+    return getattr(clone['status'], 'value', clone['status'])
 
 
-def stop(clones):
-    """Dequeue and mark stopped every clone not yet finished; return those it stopped."""
-    stopped = []
-    for clone in clones:
-        status = clone.get_status()
-        if status in FINISHED:
-            continue
-        if status == 'queued':
-            Task.dequeue(clone)
-        clone.mark_stopped(force=True, status_message='stopped by random_search.py (Ctrl-C)')
-        stopped.append(clone)
-    return stopped
+def parameter(clone, section, name, default=''):
+    """A parameter's value from a clone dict with 'hyperparams', or `default`."""
+    item = ((clone.get('hyperparams') or {}).get(section) or {}).get(name)
+    return default if item is None else item.value
 
 
-def leaderboard(clones, parameter_names):
-    """One row per clone: its name, id, status, parameters and evaluate/accuracy, best first."""
+def leaderboard(controller_id, parameter_names):
+    """One row per clone of the search: name, id, status, attempts, parameters and
+    evaluate/accuracy (of completed clones), best first."""
     rows = []
-    for clone in clones:
-        clone.reload()
-        parameters = clone.get_parameters()
-        metric = clone.get_last_scalar_metrics().get(METRIC[0], {}).get(METRIC[1], {})
-        accuracy = metric.get('last') if clone.status == 'completed' else None
-        rows.append({'name': clone.name, 'id': clone.id, 'status': clone.status,
-                     'accuracy': accuracy,
-                     'dataset': parameters.get('properties/dataset', ''),
-                     'parameters': {name: parameters.get(f'General/{name}', '')
+    for clone in clones_of(controller_id, ['name', 'status', 'hyperparams', 'last_metrics']):
+        status = status_of(clone)
+        rows.append({'name': clone['name'], 'id': clone['id'], 'status': status,
+                     'accuracy': _accuracy(clone) if status == 'completed' else None,
+                     'attempts': parameter(clone, 'properties', 'attempts', '1'),
+                     'dataset': parameter(clone, 'properties', 'dataset'),
+                     'parameters': {name: parameter(clone, 'General', name)
                                     for name in parameter_names}})
     return best_first(rows)
+
+
+def _accuracy(clone):
+    for variants in (clone.get('last_metrics') or {}).values():
+        for metric in variants.values():
+            if (metric.get('metric'), metric.get('variant')) == METRIC:
+                return metric.get('value')
+    return None
 
 
 def best_first(rows):
@@ -102,12 +56,34 @@ def best_first(rows):
     return sorted(rows, key=lambda row: (row['accuracy'] is None, -(row['accuracy'] or 0)))
 
 
+def report(task, rows, parameter_names, finished):
+    """Report the leaderboard to the controller task, as a table, a parallel coordinates plot and
+    the best evaluate/accuracy so far against the number of finished clones."""
+    logger = task.get_logger()
+    logger.report_table(title='leaderboard', series='evaluate/accuracy', iteration=finished,
+                        table_plot=table(rows, parameter_names))
+    if any(row['accuracy'] is not None for row in rows):
+        logger.report_plotly(title='parallel coordinates', series='evaluate/accuracy',
+                             iteration=finished, figure=parallel_coordinates(rows, parameter_names))
+        logger.report_scalar(title='best so far', series='evaluate/accuracy', iteration=finished,
+                             value=rows[0]['accuracy'])
+    logger.flush()
+
+
+def compare_page(task, rows):
+    """The ClearML web UI's comparison of the clones, on its parallel coordinates view."""
+    ids = ','.join(row['id'] for row in rows)
+    return (f'{Session.get_app_server_host()}/projects/{task.project}/compare-tasks;ids={ids}'
+            '/hyper-params/graph')
+
+
 def table(rows, parameter_names):
     """The leaderboard as a list of rows, the header first, for Logger.report_table."""
-    header = ['rank', 'evaluate/accuracy', *parameter_names, 'status', 'dataset', 'task', 'id']
+    header = ['rank', 'evaluate/accuracy', *parameter_names, 'status', 'attempts', 'dataset',
+              'task', 'id']
     return [header] + [
-        [rank, _accuracy_text(row), *row['parameters'].values(), row['status'], row['dataset'],
-         row['name'], row['id']]
+        [rank, _accuracy_text(row), *row['parameters'].values(), row['status'], row['attempts'],
+         row['dataset'], row['name'], row['id']]
         for rank, row in _ranked(rows)]
 
 

@@ -64,3 +64,21 @@ def sample_configurations(space, count, seed):
                                f"or widen the space")
     indexes = random.Random(seed).sample(range(size), count)
     return [configuration_at(space, index) for index in indexes]
+
+
+def search_space(params):
+    """The space of ClearML's original: batch sizes from a list, layer sizes from
+    range(start, stop, step); a dict of parameter name -> values. Raises SearchSpaceError."""
+    return {'batch_size': value_list('batch_size', params['batch_size']),
+            'layer_1': value_range('layer_1', params['layer_1']),
+            'layer_2': value_range('layer_2', params['layer_2'])}
+
+
+def search_seed(seed):
+    """The seed as an integer; a new random one when None or empty. Raises SearchSpaceError."""
+    if seed in (None, ''):
+        return random.SystemRandom().randrange(2 ** 32)
+    try:
+        return int(seed)
+    except ValueError:
+        raise SearchSpaceError(f'the seed must be an integer; got {seed!r}') from None

