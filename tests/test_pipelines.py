@@ -2,35 +2,50 @@
 PipelineDecorator, run locally, with steps on an agent, and with the controller on a
 services-mode agent; step caching reuses only steps whose inputs are the same."""
 import itertools
+import subprocess
+import sys
 
 import pytest
 from clearml import Task
 
-from support import run_script, wait_for_status
+from support import SCRIPTS, run_script, wait_for_status
 
 pytestmark = pytest.mark.slow
 
 KINDS = ("functions", "tasks", "decorator")
 MODES = ("local", "agents", "remote")
-# Each run gets its own number, so no run reuses the cached steps of another.
+# Each run gets its own number, so no run reuses the cached steps of another: a step wrongly
+# reused gives a wrong total.
 NUMBERS = {run: index + 1 for index, run in enumerate(itertools.product(KINDS, MODES))}
 
 
+def pipeline_command(kind, mode, number, queue):
+    return [sys.executable, str(SCRIPTS / f"pipeline_{kind}.py"), "--mode", mode, "--number",
+            str(number), "--queue", queue]
+
+
 @pytest.fixture(scope="module")
-def step_template(server, tmp_path_factory):
-    """The task that pipelines from tasks clone for their steps."""
+def pipelines(server, services_agent, step_agent, tmp_path_factory):
+    """Every kind of pipeline in every mode, started together: most of a run is waiting for
+    agents and polls. Returns {(kind, mode): the script's exit code and output}."""
     run_script(server, "pipeline_step.py", cwd=tmp_path_factory.mktemp("step"))
+    runs = {}
+    for (kind, mode), number in NUMBERS.items():
+        log = tmp_path_factory.mktemp(f"{kind}-{mode}") / "output.log"
+        process = subprocess.Popen(pipeline_command(kind, mode, number, step_agent),
+                                   cwd=log.parent, env=server.env, stdout=open(log, "w"),
+                                   stderr=subprocess.STDOUT)
+        runs[kind, mode] = process, log
+    return {run: (process.wait(timeout=600), log.read_text())
+            for run, (process, log) in runs.items()}
 
 
-def run_pipeline(server, kind, mode, number, queue, cwd):
-    """Run one pipeline script to its end; returns the controller task as the API has it."""
-    run_script(server, f"pipeline_{kind}.py", "--mode", mode, "--number", str(number),
-               "--queue", queue, cwd=cwd, timeout=300)
-    controller = server.api("tasks.get_all", name=f"^{kind} {mode}( #[0-9]+)?$",
-                            type=["controller"], search_hidden=True,
-                            order_by=["-created"])["tasks"][0]
-    return wait_for_status(server, controller["id"], ["completed", "failed", "stopped"],
-                           timeout=300)
+def controller(server, kind, mode, number):
+    """The newest controller task of that run, once it has ended."""
+    task = server.api("tasks.get_all", name=f"^{kind} {mode} {number}( #[0-9]+)?$",
+                      type=["controller"], search_hidden=True,
+                      order_by=["-created"])["tasks"][0]
+    return wait_for_status(server, task["id"], ["completed", "failed", "stopped"], timeout=600)
 
 
 def steps(controller_id):
@@ -48,26 +63,33 @@ def step_result(task):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("mode", MODES)
-def test_pipeline_computes_its_result(server, step_template, services_agent, step_agent, kind,
-                                      mode, tmp_path):
+def test_pipeline_computes_its_result(server, pipelines, kind, mode):
+    exit_code, output = pipelines[kind, mode]
+    assert exit_code == 0, output
     number = NUMBERS[kind, mode]
-    controller = run_pipeline(server, kind, mode, number, step_agent, tmp_path)
-    assert controller["status"] == "completed"
-    tasks = steps(controller["id"])
+    task = controller(server, kind, mode, number)
+    assert task["status"] == "completed"
+    tasks = steps(task["id"])
     assert sorted(tasks) == ["add", "double"]
     assert [t.status for t in tasks.values()] == ["completed", "completed"]
     assert step_result(tasks["add"]) == 2 * number + 5
     ran_on_agent = [bool(t.data.last_worker) for t in tasks.values()]
     assert ran_on_agent == [mode != "local"] * 2
-    assert bool(controller.get("last_worker")) == (mode == "remote")
+    assert bool(task.get("last_worker")) == (mode == "remote")
+
+
+def run_pipeline(server, number, queue, cwd):
+    """Run the pipeline from functions locally; returns its steps."""
+    result = subprocess.run(pipeline_command("functions", "local", number, queue), cwd=cwd,
+                            env=server.env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return steps(controller(server, "functions", "local", number)["id"])
 
 
 def test_cached_steps_are_reused_only_for_the_same_inputs(server, step_agent, tmp_path):
-    # The runs above are also caching tests: a step wrongly reused across numbers gives a
-    # wrong total. This one pins that the same inputs do reuse the steps.
-    first = steps(run_pipeline(server, "functions", "local", 100, step_agent, tmp_path)["id"])
-    again = steps(run_pipeline(server, "functions", "local", 100, step_agent, tmp_path)["id"])
-    other = steps(run_pipeline(server, "functions", "local", 101, step_agent, tmp_path)["id"])
+    first = run_pipeline(server, 100, step_agent, tmp_path)
+    again = run_pipeline(server, 100, step_agent, tmp_path)
+    other = run_pipeline(server, 101, step_agent, tmp_path)
     assert {n: t.id for n, t in again.items()} == {n: t.id for n, t in first.items()}
     assert not {t.id for t in other.values()} & {t.id for t in first.values()}
     assert step_result(other["add"]) == 207

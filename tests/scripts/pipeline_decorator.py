@@ -25,8 +25,9 @@ args = parser.parse_args()
 mode, number, queue = args.mode, args.number, args.queue
 
 
-@PipelineDecorator.pipeline(name=f"decorator {mode}", project="pipelines", version="1.0.0",
-                            return_value="total", default_queue=queue, pool_frequency=0.01,
+@PipelineDecorator.pipeline(name=f"decorator {mode} {number}", project="pipelines",
+                            version="1.0.0", return_value="total", default_queue=queue,
+                            pool_frequency=0.01,
                             pipeline_execution_queue=None if mode == "agents" else "services")
 def pipeline(number):
     return add(double(number), 5)

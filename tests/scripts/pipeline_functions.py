@@ -21,7 +21,7 @@ parser.add_argument("--number", type=int, required=True)
 parser.add_argument("--queue", required=True)
 args = parser.parse_args()
 mode, number, queue = args.mode, args.number, args.queue
-pipe = PipelineController(project="pipelines", name=f"functions {mode}", version="1.0.0",
+pipe = PipelineController(project="pipelines", name=f"functions {mode} {number}", version="1.0.0",
                           add_pipeline_tags=False, pool_frequency=0.01)
 pipe.set_default_execution_queue(queue)
 pipe.add_parameter(name="number", default=number)
