@@ -14,6 +14,8 @@ from support import SCRIPTS, find_task, run_script, stop_process, wait_for_statu
 
 pytestmark = pytest.mark.slow
 
+STRATEGIES = ("random", "grid", "optuna")
+
 
 @pytest.fixture(scope="module")
 def objective(server, tmp_path_factory):
@@ -26,11 +28,25 @@ def score(task):
     return task.get_last_scalar_metrics()["objective"]["score"]["last"]
 
 
-@pytest.mark.parametrize("strategy", ["random", "grid", "optuna"])
-def test_optimizer_runs_its_jobs_and_ranks_them(server, objective, step_agent, strategy,
-                                                tmp_path):
-    output = run_script(server, "hpo.py", "--strategy", strategy, "--template", objective,
-                        "--queue", step_agent, "--jobs", "2", cwd=tmp_path, timeout=300).stdout
+@pytest.fixture(scope="module")
+def optimizations(server, objective, step_agent, tmp_path_factory):
+    """The three optimizers started together, two jobs each: most of a run waits on the agent.
+    Returns {strategy: (exit code, output)}."""
+    runs = {}
+    for strategy in STRATEGIES:
+        log = tmp_path_factory.mktemp(strategy) / "output.log"
+        runs[strategy] = log, subprocess.Popen(
+            [sys.executable, str(SCRIPTS / "hpo.py"), "--strategy", strategy, "--template",
+             objective, "--queue", step_agent, "--jobs", "2"], cwd=log.parent, env=server.env,
+            stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    return {strategy: (process.wait(timeout=600), log.read_text())
+            for strategy, (log, process) in runs.items()}
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_optimizer_runs_its_jobs_and_ranks_them(optimizations, strategy):
+    exit_code, output = optimizations[strategy]
+    assert exit_code == 0, output
     optimizer = re.search(r"OPTIMIZER (\w+)", output).group(1)
     jobs = [Task.get_task(task_id=i) for i in re.findall(r"JOB (\w+)", output)]
     params = [(int(j.get_parameters()["General/x"]), int(j.get_parameters()["General/y"]))
