@@ -10,7 +10,7 @@ from itertools import product
 import pytest
 from clearml import Task
 
-from support import SCRIPTS, find_task, run_script, stop_process, wait_for_status
+from support import SCRIPTS, find_task, run_script, wait_for_status
 
 pytestmark = pytest.mark.slow
 
@@ -80,6 +80,12 @@ def start_scheduler(server, script, *args, cwd):
     return process, log
 
 
+def kill(process):
+    """End a scheduler: its loop never returns, and it outlives SIGTERM (ClearML handles it)."""
+    process.kill()
+    process.wait()
+
+
 def wait_for(condition, timeout=120):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -95,7 +101,7 @@ def test_task_scheduler_runs_only_the_jobs_that_are_due(server, objective, step_
         wait_for(lambda: "Waiting for next run" in log.read_text())
         launched = re.findall(r"Scheduling Job now, Task (\w+)", log.read_text())
     finally:
-        stop_process(process)
+        kill(process)
     assert (tmp_path / "function ran").read_text() == "ran"
     assert len(launched) == 1 and "Job later" not in log.read_text()
     wait_for_status(server, launched[0], ["completed", "failed"], timeout=180)
@@ -150,7 +156,7 @@ def fired(server, tmp_path_factory):
         polls = log.read_text().count("Sleeping until the next pool")
         wait_for(lambda: log.read_text().count("Sleeping until the next pool") >= polls + 3)
     finally:
-        stop_process(process)
+        kill(process)
     return read_fired(cwd), expected
 
 
