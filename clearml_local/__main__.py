@@ -2,12 +2,14 @@
 import argparse
 import asyncio
 import logging
+import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from .server import Server, open_sockets, serve
 from .settings import DEFAULT_DATA_DIR, DEFAULT_PORTS, Settings, client_environment
-from .settings import write_client_files
+from .settings import is_loopback, prepare_data_dir, write_client_files
 
 
 def parse_args(argv):
@@ -38,15 +40,38 @@ def parse_args(argv):
     return args
 
 
+def start(settings, args):
+    """The Server on its data folder, with the client files written; SystemExit with one line
+    when the folder cannot be used."""
+    prepare_data_dir(settings.data_dir)
+    try:
+        server = Server(settings, args.access_key, args.secret_key)
+        return server, write_client_files(settings, server.credentials)
+    except (OSError, sqlite3.Error) as exc:
+        raise SystemExit(f"cannot use data folder {settings.data_dir}: {exc}") from None
+
+
+def warn_if_exposed(settings, credentials):
+    if is_loopback(settings.host) or not credentials.generated:
+        return
+    print(f"WARNING: listening on {settings.host}, reachable from other machines, with "
+          "generated credentials that are printed below and stored in the data folder; "
+          "requests, keys and tokens travel as plain HTTP. Anyone on the network who reads "
+          "them controls every task and file: pass your own --access-key and --secret-key, "
+          "and keep this server behind a firewall or TLS proxy.", file=sys.stderr)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    # Files the server creates (database and its -wal/-shm, uploads) are its owner's alone.
+    os.umask(0o077)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     settings = Settings(data_dir=args.data_dir.expanduser().resolve(), host=args.host,
                         api_port=args.port, web_port=args.web_port, files_port=args.files_port,
                         public_host=args.public_host, max_body=args.max_body)
     sockets = open_sockets(settings)
-    server = Server(settings, args.access_key, args.secret_key)
-    conf, env = write_client_files(settings, server.credentials)
+    server, (conf, env) = start(settings, args)
+    warn_if_exposed(settings, server.credentials)
     print(f"ClearML local server, data in {settings.data_dir}\n"
           f"  API:   {settings.api_url}\n  Web:   {settings.web_url}\n"
           f"  Files: {settings.files_url}\n"

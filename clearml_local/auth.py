@@ -1,8 +1,6 @@
 """Credentials and tokens: the access key pair clients log in with and the JWTs they get back."""
 import base64
-import binascii
 import json
-import os
 import secrets
 import string
 import time
@@ -10,6 +8,7 @@ import time
 import jwt
 
 from . import errors
+from .settings import write_private
 
 API_VERSION = "2.23"
 SERVER_VERSION = "2.0.0"
@@ -24,22 +23,38 @@ def _random(length, alphabet=string.ascii_uppercase + string.digits):
 class Credentials:
     """The server's single key pair and token signing key, kept in <data_dir>/credentials.json.
 
-    Generated at first start unless given; given keys replace the stored ones.
+    Generated at first start unless given; given keys replace the stored ones, and a new key
+    pair gets a new signing key, so every token signed for the old pair stops working.
     """
 
     def __init__(self, data_dir, access_key=None, secret_key=None):
         path = data_dir / "credentials.json"
-        stored = json.loads(path.read_text()) if path.exists() else {}
+        stored = self._read(path)
         self.access_key = access_key or stored.get("access_key") or _random(24)
         self.secret_key = secret_key or stored.get("secret_key") or _random(
             48, string.ascii_letters + string.digits)
-        self.signing_key = stored.get("signing_key") or secrets.token_hex(32)
+        same_pair = (self.access_key, self.secret_key) == (stored.get("access_key"),
+                                                          stored.get("secret_key"))
+        self.signing_key = (same_pair and stored.get("signing_key")) or secrets.token_hex(32)
+        self.generated = not access_key
         self.user = {"id": stored.get("user_id") or secrets.token_hex(16), "name": "local user"}
         fresh = {"access_key": self.access_key, "secret_key": self.secret_key,
                  "signing_key": self.signing_key, "user_id": self.user["id"]}
         if fresh != stored:
-            path.write_text(json.dumps(fresh, indent=2))
-            os.chmod(path, 0o600)
+            write_private(path, json.dumps(fresh, indent=2))
+
+    @staticmethod
+    def _read(path):
+        if not path.exists():
+            return {}
+        try:
+            stored = json.loads(path.read_text())
+        except ValueError:
+            raise SystemExit(f"{path} is not valid JSON: fix it, or delete it to generate "
+                             "new credentials") from None
+        if not isinstance(stored, dict):
+            raise SystemExit(f"{path} does not hold a JSON object: fix it or delete it")
+        return stored
 
     @property
     def identity(self):
@@ -49,16 +64,14 @@ class Credentials:
     def login(self, authorization, expiration_sec=None):
         """A token for a Basic authorization header; raises Unauthorized on bad credentials."""
         key, secret = self._basic(authorization)
-        if not (secrets.compare_digest(key, self.access_key)
-                and secrets.compare_digest(secret, self.secret_key)):
+        # Bytes, since compare_digest refuses str with non-ASCII characters.
+        if not (secrets.compare_digest(key.encode(), self.access_key.encode())
+                and secrets.compare_digest(secret.encode(), self.secret_key.encode())):
             raise errors.InvalidCredentials()
         issued = int(time.time())
         lifetime = TOKEN_LIFETIME
         if expiration_sec is not None:
-            try:
-                lifetime = max(60, min(int(expiration_sec), TOKEN_LIFETIME))
-            except (TypeError, ValueError):
-                raise errors.FieldsTypeError("expiration_sec must be an integer") from None
+            lifetime = max(60, min(expiration_sec, TOKEN_LIFETIME))
         claims = {"identity": self.identity, "api_version": API_VERSION,
                   "server_version": SERVER_VERSION, "server_build": "local",
                   "feature_set": "basic", "env": "local", "iat": issued, "exp": issued + lifetime}
@@ -77,13 +90,18 @@ class Credentials:
         return self.verify(value.strip())
 
     def verify(self, token):
+        """The identity a token of this server carries; InvalidToken for any other token."""
         try:
-            claims = jwt.decode(token, self.signing_key, algorithms=["HS256"])
+            claims = jwt.decode(token, self.signing_key, algorithms=["HS256"],
+                                options={"require": ["exp", "identity"]})
         except jwt.ExpiredSignatureError:
             raise errors.InvalidToken("token expired") from None
-        except jwt.PyJWTError:
-            raise errors.InvalidToken() from None
-        return claims["identity"]
+        except jwt.PyJWTError as exc:
+            raise errors.InvalidToken(f"invalid token: {exc}") from None
+        identity = claims["identity"]
+        if not (isinstance(identity, dict) and identity.get("user") == self.user["id"]):
+            raise errors.InvalidToken("invalid token: it names no identity of this server")
+        return identity
 
     @staticmethod
     def _basic(authorization):
@@ -92,7 +110,7 @@ class Credentials:
             raise errors.Unauthorized()
         try:
             key, sep, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # Not base64 (binascii.Error), non-ASCII, or not UTF-8 inside.
             raise errors.BadCredentials() from None
         if not sep:
             raise errors.BadCredentials()

@@ -1,4 +1,6 @@
 """ClearML API errors, each carrying ClearML Server's (result_code, result_subcode) pair."""
+import errno
+import sqlite3
 
 
 class APIError(Exception):
@@ -51,6 +53,11 @@ class InvalidTaskId(APIError):
 class InvalidTaskStatus(APIError):
     subcode = 110
     default_message = "invalid task status"
+
+
+class EventsNotAdded(APIError):
+    subcode = 131
+    default_message = "events not added"
 
 
 class InvalidModelId(APIError):
@@ -124,6 +131,13 @@ class InvalidToken(Unauthorized):
     default_message = "invalid token"
 
 
+class FileNotFound(APIError):
+    """The file server has no file at that path."""
+
+    code = 404
+    default_message = "file not found"
+
+
 class PayloadTooLarge(APIError):
     code = 413
     default_message = "request body too large"
@@ -134,3 +148,45 @@ class ServerError(APIError):
 
     code = 500
     default_message = "general server error"
+
+
+class LowDiskSpace(APIError):
+    """The disk is full: the server cannot store what it was sent until space is freed."""
+
+    code = 500
+    subcode = 4
+    default_message = "the server's disk is full: free space on it, then retry"
+
+
+class ReadOnlyStorage(APIError):
+    """The data folder cannot be written (a read-only disk or folder)."""
+
+    code = 500
+    subcode = 100
+    default_message = "the server's data folder is read-only: nothing can be stored"
+
+
+_DISK_ERRNOS = {errno.ENOSPC: LowDiskSpace, errno.EDQUOT: LowDiskSpace,
+                errno.EROFS: ReadOnlyStorage, errno.EACCES: ReadOnlyStorage,
+                errno.EPERM: ReadOnlyStorage}
+
+
+def storage_error(exc):
+    """The APIError for a failure of the disk under the data folder, or None for others.
+
+    SQLite reports a full disk as SQLITE_FULL and a read-only one as SQLITE_READONLY; the file
+    server sees OSErrors with errno ENOSPC, EDQUOT or EROFS.
+    """
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        if "full" in text:
+            return LowDiskSpace(f"{LowDiskSpace.default_message} (SQLite: {text})")
+        if "readonly" in text or "read-only" in text:
+            return ReadOnlyStorage(f"{ReadOnlyStorage.default_message} (SQLite: {text})")
+        if "disk I/O error" in text:
+            return LowDiskSpace(f"the server could not write its database (SQLite: {text}); "
+                                "check the disk's free space and health")
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:
+        kind = _DISK_ERRNOS[exc.errno]
+        return kind(f"{kind.default_message} ({exc.strerror})")
+    return None

@@ -1,4 +1,5 @@
 """Where the server listens and keeps its data, and the CLEARML_* settings that reach it."""
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,11 +79,48 @@ sdk {{
 def write_client_files(settings, credentials):
     """Write clearml.conf and clearml.env into the data folder; return their paths."""
     conf = settings.data_dir / "clearml.conf"
-    conf.write_text(clearml_conf(settings, credentials))
+    write_private(conf, clearml_conf(settings, credentials))
     env = settings.data_dir / "clearml.env"
-    env.write_text("".join(f"export {k}={v}\n"
-                           for k, v in client_environment(settings, credentials).items())
-                   + f"export CLEARML_CONFIG_FILE={conf}\n")
-    for path in (conf, env):
-        os.chmod(path, 0o600)
+    write_private(env, "".join(f"export {k}={v}\n"
+                               for k, v in client_environment(settings, credentials).items())
+                  + f"export CLEARML_CONFIG_FILE={conf}\n")
     return conf, env
+
+
+def write_private(path, text):
+    """Replace path's content with text at once, readable by its owner only from the start."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    # O_EXCL with mode 0600: the file never exists with wider permissions, whatever the umask.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def prepare_data_dir(path):
+    """Create the data folder (0700) or tighten an existing one to 0700; SystemExit with one
+    line when it cannot be written."""
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError as exc:
+        raise SystemExit(f"cannot use data folder {path}: {exc.strerror}") from None
+    if not os.access(path, os.W_OK):
+        raise SystemExit(f"cannot use data folder {path}: it is read-only; "
+                         "choose another with --data-dir")
+
+
+def is_loopback(host):
+    """Whether host only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

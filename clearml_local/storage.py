@@ -129,7 +129,10 @@ class Storage:
         try:
             yield self.db
         except BaseException:
-            self.db.execute("ROLLBACK")
+            # SQLite rolls back by itself after some errors (a full disk); a second ROLLBACK
+            # would then fail and hide the real error.
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
         else:
             self.db.execute("COMMIT")
@@ -691,6 +694,13 @@ class Storage:
                 return "scalar event value must be a number"
         if event.get("iter") is not None and not isinstance(event["iter"], int):
             return "event iter must be an integer"
+        for text in ("metric", "variant"):
+            if event.get(text) is not None and not isinstance(event[text], str):
+                return f"event {text} must be a string"
+        stamp = event.get("timestamp")
+        if stamp is not None and (not isinstance(stamp, (int, float)) or isinstance(stamp, bool)
+                                  or not -2**63 <= stamp < 2**63):
+            return "event timestamp must be a number of milliseconds since 1970"
         if event["task"] not in tasks:
             row = self.db.execute("SELECT id, last_metrics, last_iteration FROM tasks"
                                   " WHERE id = ?", (event["task"],)).fetchone()
@@ -754,15 +764,17 @@ class Storage:
         return [dict(json.loads(row["doc"]), _seq=row["id"]) for row in self.db.execute(sql, args)]
 
     def scalar_series(self, task_ids):
-        """{task: {metric: {variant: [(iter, value), ...]}}} of the given tasks' scalars."""
+        """{task: {metric: {variant: [(iter, value, timestamp ms), ...]}}} of the given tasks'
+        scalars."""
         series = {}
         marks = ", ".join("?" for _ in task_ids)
         for row in self.db.execute(
-                f"SELECT task, metric, variant, iter, value FROM events WHERE task IN ({marks})"
-                " AND type = 'training_stats_scalar' ORDER BY task, metric, variant, iter, id",
-                list(task_ids)):
+                f"SELECT task, metric, variant, iter, value, timestamp FROM events"
+                f" WHERE task IN ({marks}) AND type = 'training_stats_scalar'"
+                " ORDER BY task, metric, variant, iter, id", list(task_ids)):
             (series.setdefault(row["task"], {}).setdefault(row["metric"], {})
-             .setdefault(row["variant"], []).append((row["iter"], row["value"])))
+             .setdefault(row["variant"], []).append((row["iter"], row["value"],
+                                                     row["timestamp"])))
         return series
 
     def count_events(self, task_id, event_type):

@@ -147,6 +147,27 @@ def artifacts_dir():
     return ARTIFACTS
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian chromium (driven by Playwright) for every browser test."""
+    from web_browser import launch
+    with launch() as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="session")
+def web_login(server, browser, tmp_path_factory):
+    """The cookies of one login through the web UI's form, for pages that start logged in."""
+    from web_browser import log_in
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, server, "/projects")
+    path = tmp_path_factory.mktemp("web-login") / "state.json"
+    context.storage_state(path=str(path))
+    context.close()
+    return path
+
+
 # Agents shared by the pipeline and automation tests: one per queue, polling every second.
 FAST_POLL = {"CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "1"}
 

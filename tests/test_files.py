@@ -23,7 +23,8 @@ def test_upload_then_download_then_delete(server):
 @pytest.mark.parametrize("path", ["/../escape.txt", "/a/../../escape.txt", "/a/./../../x"])
 def test_upload_outside_data_folder_is_refused(server, path):
     response = upload(server, path, b"x")
-    assert response.status_code == 400 and "invalid file path" in response.json()["error"]
+    meta = response.json()["meta"]
+    assert response.status_code == 400 and "invalid file path" in meta["result_msg"]
     assert not (server.data_dir / "escape.txt").exists()
 
 
@@ -43,7 +44,7 @@ def test_files_need_credentials(server):
 def test_upload_without_file_part_is_400(server):
     response = requests.post(server.files_url + "/", data={"x": "y"}, headers=auth(server),
                              timeout=10)
-    assert response.status_code == 400 and "no file" in response.json()["error"]
+    assert response.status_code == 400 and "no file" in response.json()["meta"]["result_msg"]
 
 
 def test_models_are_found_by_uri(server):

@@ -139,8 +139,8 @@ def test_compare_by_ids_equals_compare_by_parent(server, web, search):
 
 def test_the_controller_links_to_the_comparison_of_its_clones(server, web, search):
     page = twin(server, web, f"/projects/{search.project_id}/experiments/{search.controller_id}")
-    assert page["search"] == {"count": len(search.clone_ids),
-                              "compare_url": f"/compare?search={search.controller_id}"}
+    assert page["search"]["count"] == len(search.clone_ids)
+    assert page["search"]["compare_url"] == f"/compare?search={search.controller_id}"
     compared = twin(server, web, "/compare", search=search.controller_id)
     assert sorted(row["id"] for row in compared["experiments"]) == sorted(search.clone_ids)
 
@@ -268,3 +268,105 @@ def test_clearml_compare_links_open_the_compare_page(server, search, browser_ses
                                  timeout=10)
     assert answer.status_code == 200
     assert answer.url.endswith(f"/compare?ids={ids}")
+
+
+def csrf_token_of(session, server, path):
+    page = session.get(server.web_url + path).text
+    return re.search(r'<meta name="csrf-token" content="(\w+)">', page)[1]
+
+
+@pytest.mark.parametrize("token, origin, refused", [
+    (None, None, True), ("forged", None, True), ("valid", "http://evil.example", True),
+    ("valid", None, False)])
+def test_a_cross_site_post_changes_nothing(server, browser_session, token, origin, refused):
+    task = server.api("tasks.create", name="draft", type="training")["id"]
+    form = {"ids": task, "next": "/projects"}
+    if token:
+        form["csrf_token"] = (csrf_token_of(browser_session, server, "/projects")
+                              if token == "valid" else token)
+    answer = browser_session.post(f"{server.web_url}/actions/archive", data=form,
+                                  headers={"Origin": origin} if origin else {},
+                                  allow_redirects=False, timeout=10)
+    archived = "archived" in server.api("tasks.get_by_id", task=task)["task"]["system_tags"]
+    assert (answer.status_code, archived) == ((403, False) if refused else (303, True))
+
+
+def test_action_twin_answers_an_api_client_in_json(server, web):
+    project = server.api("projects.create", name="web action twin")["id"]
+    tasks = [server.api("tasks.create", name=name, type="training", project=project)["id"]
+             for name in ("draft", "running")]
+    server.api("tasks.started", task=tasks[1])
+    answer = web.post(f"{server.web_url}/actions/abort.json", data={"ids": tasks}, timeout=10)
+    assert answer.json()["succeeded"] == [tasks[1]]
+    assert [s["id"] for s in answer.json()["skipped"]] == [tasks[0]]
+
+
+@pytest.mark.parametrize("action, form, field", [
+    ("enqueue", {"queue": "no-such-queue"}, "queue"), ("clone", {"name": ""}, "name"),
+    ("tag", {"tag": "x" * 300}, "tag"), ("clone", {"name": "a", "project": "nope"}, "project")])
+def test_bad_action_input_is_a_400_naming_the_field(server, web, action, form, field):
+    task = server.api("tasks.create", name="draft", type="training")["id"]
+    answer = web.post(f"{server.web_url}/actions/{action}.json", data={"ids": task, **form},
+                      timeout=10)
+    assert answer.status_code == 400 and field in answer.json()["errors"]
+
+
+def test_two_searches_in_one_project_keep_their_own_clones(server, web):
+    project = server.api("projects.create", name="web two searches")["id"]
+    template = server.api("tasks.create", name="template", type="training", project=project)["id"]
+    searches = [server.api("tasks.create", name=f"search {n}", type="optimizer",
+                           project=project)["id"] for n in range(2)]
+    for search in searches:
+        server.api("tasks.started", task=search)
+    made = {search: [] for search in searches}
+    for index in range(4):  # Launched in turns, as two searches running at once would.
+        search = searches[index % 2]
+        made[search].append(server.api("tasks.clone", task=template,
+                                       new_task_tags=[f"opt: {search}"])["id"])
+    for search in searches:
+        page = twin(server, web, f"/searches/{search}")
+        assert [row["id"] for row in page["experiments"]] == made[search]
+        assert page["running"] and page["statuses"] == {"created": 2}
+
+
+def test_debug_samples_twin_lists_what_the_sdk_reported(server, web, search, browser_session):
+    clone_id = search.clone_ids[0]
+    page = twin(server, web, f"/projects/{search.project_id}/experiments/{clone_id}")
+    events = server.api("events.get_task_events", task=clone_id,
+                        event_type="training_debug_image")["events"]
+    shown = {(entry["metric"], entry["variant"]): [s["iter"] for s in entry["samples"]]
+             for entry in page["debug_samples"]}
+    assert shown == {("audio", "tone"): [0], ("samples", "digit"): [2, 1, 0]}
+    assert len(events) == 4
+    image = page["debug_samples"][1]["samples"][0]
+    assert image["kind"] == "image" and image["url"].startswith("/files/")
+    served = browser_session.get(server.web_url + image["url"], timeout=10)
+    assert served.status_code == 200 and served.content.startswith(b"\xff\xd8")  # JPEG
+
+
+def test_a_draft_with_hundreds_of_hyperparameters_is_saved_whole(server, browser_session):
+    params = {f"p{n}": {"section": "Args", "name": f"p{n}", "value": str(n)} for n in range(400)}
+    task = server.api("tasks.create", name="many", type="training",
+                      hyperparams={"Args": params})["id"]
+    form = {"csrf_token": csrf_token_of(browser_session, server, "/projects"), "name": "many",
+            "params": "400", "configs": "0"}
+    for n in range(400):
+        form.update({f"p{n}.section": "Args", f"p{n}.name": f"p{n}", f"p{n}.key": f"Args/p{n}",
+                     f"p{n}.value": str(n + 1)})
+    answer = browser_session.post(f"{server.web_url}/projects/*/experiments/{task}/edit",
+                                  data=form, allow_redirects=False, timeout=30)
+    saved = server.api("tasks.get_by_id", task=task)["task"]["hyperparams"]["Args"]
+    assert answer.status_code == 303 and saved["p399"]["value"] == "400" and len(saved) == 400
+
+
+@pytest.mark.parametrize("path, form", [
+    ("/actions/enqueue", {"ids": "not-a-task", "queue": ""}), ("/actions/no-such-action", {}),
+    ("/actions/clone", {"ids": ",,,", "name": "\x00" * 3}),
+    ("/projects/*/experiments/not-a-task/edit", {"params": "many"}),
+    ("/queues/not-a-queue/entries/not-a-task", {"move": "sideways"}),
+    ("/queues/not-a-queue/entries/not-a-task", {"move": "to", "queue": "elsewhere"})])
+def test_junk_in_a_form_is_answered_never_with_a_500(server, browser_session, path, form):
+    token = csrf_token_of(browser_session, server, "/projects")
+    answer = browser_session.post(server.web_url + path, data=dict(form, csrf_token=token),
+                                  timeout=10)
+    assert answer.status_code < 500 and "Internal Server Error" not in answer.text

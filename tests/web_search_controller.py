@@ -22,6 +22,8 @@ clones = []
 for index, combination in enumerate(sys.argv[3:]):
     batch_size, layer_1, layer_2 = combination.split(",")
     clone = Task.clone(source_task=template, name=f"{template.name} {index}", parent=template.id)
+    # The tag ClearML's HyperParameterOptimizer gives its clones: it links them to this search.
+    clone.add_tags([f"opt: {task.id}"])
     clone.set_parameters({"General/batch_size": batch_size, "General/layer_1": layer_1,
                           "General/layer_2": layer_2})
     clones.append(clone)

@@ -1,10 +1,11 @@
 """The auth.*, users.* and server.* services: who the caller is and what this server is."""
 from .. import auth
+from . import field
 
 
 def login(call):
-    return {"token": call.server.credentials.login(call.data.get("_authorization"),
-                                                   call.data.get("expiration_sec"))}
+    return {"token": call.server.credentials.login(
+        call.data.get("_authorization"), field(call, "expiration_sec", int, required=False))}
 
 
 def logout(call):

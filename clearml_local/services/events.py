@@ -1,22 +1,49 @@
 """The events.* service: console output, scalars and plots that tasks report."""
+import logging
 from datetime import datetime, timezone
 
-from .. import errors
+from .. import errors, jsonio
 from . import field, id_list
+
+log = logging.getLogger("clearml_local.events")
+NOT_FINITE = "event holds NaN or Infinity: numbers must be finite"
 
 
 def add_batch(call):
-    """Store every event of the batch or, if any is invalid, none of them."""
+    """Store the batch: an invalid event refuses all of it, while events holding NaN or
+    Infinity are refused one by one (_add)."""
     events = call.data
     if not isinstance(events, list):
         raise errors.BadRequest("events.add_batch takes JSON lines, one event per line")
-    added = call.storage.add_events(events)
-    return {"added": added, "errors": 0, "errors_info": {}}
+    return _add(call, events)
 
 
 def add(call):
-    event = {k: v for k, v in call.data.items() if not k.startswith("_")}
-    return {"added": call.storage.add_events([event]), "errors": 0}
+    return _add(call, [{k: v for k, v in call.data.items() if not k.startswith("_")}])
+
+
+def _add(call, events):
+    """Store the events; those holding NaN or Infinity are refused one by one and counted in
+    errors_info, as under ClearML Server, where Elasticsearch's numeric fields refuse them
+    ("supports only finite values") and add_events counts the event as an error
+    (apiserver/bll/event/event_bll.py). EventsNotAdded when no event is left."""
+    finite = [event for event in events if _is_finite(event)]
+    refused = len(events) - len(finite)
+    if refused:
+        log.warning("task events: %d of %d refused: %s", refused, len(events), NOT_FINITE)
+        if not finite:
+            raise errors.EventsNotAdded(f"{refused} events not added: {NOT_FINITE}",
+                                        **{NOT_FINITE: refused})
+    return {"added": call.storage.add_events(finite), "errors": refused,
+            "errors_info": {NOT_FINITE: refused} if refused else {}}
+
+
+def _is_finite(event):
+    try:
+        jsonio.check(event)
+    except errors.BadRequest:
+        return False
+    return True
 
 
 def scalar_metrics_iter_histogram(call):

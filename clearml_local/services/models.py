@@ -9,7 +9,10 @@ def _fields(call):
 
 def create(call):
     field(call, "name")
-    model_id = call.storage.create_model(_fields(call), call.identity)
+    fields = _fields(call)
+    if fields.get("task"):
+        call.storage.get_task(fields["task"])  # A refused call must create no model.
+    model_id = call.storage.create_model(fields, call.identity)
     if call.data.get("task"):
         call.storage.add_task_model(call.data["task"], model_id, "output", call.data["name"])
     return {"id": model_id, "created": True}

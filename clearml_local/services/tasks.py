@@ -3,7 +3,7 @@ import re
 
 from .. import errors
 from ..storage import TASK_EDITABLE
-from . import field, id_list, object_fields, query
+from . import check_item, field, id_list, object_fields, query
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")
@@ -112,6 +112,9 @@ def dequeue(call):
 
 
 def clone(call):
+    project = field(call, "new_task_project", required=False)
+    if project:
+        call.storage.get_project(project)
     new_id = call.storage.clone_task(
         field(call, "task"), call.identity,
         name=field(call, "new_task_name", required=False),
@@ -119,7 +122,7 @@ def clone(call):
         comment=field(call, "new_task_comment", required=False),
         tags=field(call, "new_task_tags", list, required=False),
         system_tags=field(call, "new_task_system_tags", list, required=False),
-        project=field(call, "new_task_project", required=False),
+        project=project,
         execution_overrides=field(call, "execution_overrides", dict, required=False))
     task = call.storage.get_task(new_id)
     project = call.storage.get_project(task["project"]) if task["project"] else None
@@ -223,7 +226,12 @@ def edit_hyper_params(call):
     task_id = field(call, "task")
     given = field(call, "hyperparams", list)
     replace = field(call, "replace_hyperparams", required=False, default="none")
-    if not all(isinstance(item, dict) and isinstance(item.get("name"), str) for item in given):
+    if replace not in ("none", "section", "all"):
+        raise errors.ValidationError(
+            f"replace_hyperparams must be none, section or all, not {replace!r}")
+    for index, item in enumerate(given):
+        check_item(f"hyperparams[{index}]", item)
+    if not all(isinstance(item.get("name"), str) for item in given):
         raise errors.ValidationError("each hyperparameter needs a name")
     items = [dict(item, section=item.get("section") or "General") for item in given]
     task = call.storage.get_task(task_id)
@@ -260,8 +268,9 @@ def edit_configuration(call):
     task = call.storage.get_task(task_id)
     items = {} if field(call, "replace_configuration", bool, required=False) else dict(
         task["configuration"])
-    for item in given:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+    for index, item in enumerate(given):
+        check_item(f"configuration[{index}]", item)
+        if not isinstance(item.get("name"), str):
             raise errors.ValidationError("each configuration item needs a name")
         items[item["name"]] = item
     call.storage.edit_task(task_id, {"configuration": items},

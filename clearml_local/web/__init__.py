@@ -5,13 +5,16 @@ from typing import Callable
 from urllib.parse import quote
 
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import errors
-from . import auth, compare, downloads, experiment, filters, projects
+from ..jsonio import StrictJSONResponse as JSONResponse
+from ..jsonio import dumps as strict_dumps
+from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, projects,
+               render, searches, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -32,20 +35,19 @@ PAGES = [
     Page("/projects/{project_id}/experiments/{task_id}", experiment.experiment,
          "experiment.html"),
     Page("/compare", compare.compare, "compare.html"),
+    Page("/workers", workers.workers_and_queues, "workers.html"),
+    Page("/searches/{task_id}", searches.search, "search.html"),
 ]
 
 
 def page_endpoint(page, as_json):
     async def endpoint(request):
         request.state.json = as_json
-        identity = auth.identity(request)
+        auth.identity(request)
         data = page.build(request.app.state.server, request.query_params, **request.path_params)
         if as_json:
             return JSONResponse(data)
-        query = f"?{request.url.query}" if request.url.query else ""
-        return request.app.state.templates.TemplateResponse(
-            request, page.template, {"page": data, "identity": identity,
-                                     "json_url": f"{request.url.path}.json{query}"})
+        return render.html(request, page.template, data)
     return endpoint
 
 
@@ -85,9 +87,16 @@ def routes():
         Route("/login", auth.login, methods=["GET", "POST"]),
         Route("/logout", auth.logout, methods=["POST"]),
         *[route for page in PAGES for route in page_routes(page)],
+        *[Route(f"/actions/{{action}}{suffix}", endpoint, methods=[method])
+          for suffix in (".json", "") for method, endpoint in (
+              ("GET", actions.form_page), ("POST", actions.perform))],
+        Route("/queues/{queue_id}/entries/{task_id}", workers.move_entry, methods=["POST"]),
         Route("/projects/{project_id}", project_home),
         *[Route(f"/projects/{{project_id}}/{kind};ids={{ids}}{rest}", clearml_compare_link)
           for kind in ("compare-tasks", "compare-experiments") for rest in ("", "/{view:path}")],
+        Route("/projects/{project_id}/experiments/{task_id}/edit.json", edit.edit_page),
+        Route("/projects/{project_id}/experiments/{task_id}/edit", edit.edit_page),
+        Route("/projects/{project_id}/experiments/{task_id}/edit", edit.save, methods=["POST"]),
         Route("/projects/{project_id}/experiments/{task_id}/{section:path}", sdk_link),
         Route("/projects/{project_id}/tasks/{task_id}", sdk_link),
         Route("/projects/{project_id}/tasks/{task_id}/{section:path}", sdk_link),
@@ -119,11 +128,20 @@ async def api_error(request, exc):
         request, "error.html", {"message": exc.message, "code": code}, status_code=code)
 
 
+async def cross_site(request, exc):
+    if wants_json(request):
+        return JSONResponse({"error": str(exc)}, status_code=403)
+    return request.app.state.templates.TemplateResponse(
+        request, "error.html", {"message": str(exc), "code": 403}, status_code=403)
+
+
 def create_web_app(server):
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters.update(filters.FILTERS)
+    templates.env.policies["json.dumps_function"] = strict_dumps  # tojson: strict JSON too.
     app = Starlette(routes=routes(), exception_handlers={
-        errors.Unauthorized: unauthorized, errors.APIError: api_error})
+        errors.Unauthorized: unauthorized, errors.APIError: api_error,
+        csrf.CrossSiteRequest: cross_site})
     app.state.server = server
     app.state.templates = templates
     return app

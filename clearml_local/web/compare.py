@@ -1,7 +1,7 @@
 """Comparing experiments: parallel coordinates, overlaid scalars, a table ranked best first."""
 import re
 
-from . import summary
+from . import samples, summary
 
 VALUES = ("last", "min", "max")
 GOALS = ("max", "min")
@@ -28,11 +28,10 @@ def compare(server, query):
         tasks = storage.query("tasks", {"parent": parent_id, "system_tags": ["-hidden"]})
     else:
         tasks = storage.query("tasks", {"id": ids}) if ids else []
-    rows = summary.rows(storage, tasks)
-    metrics = _metric_choices(rows)
-    choice = _choice(query, metrics, rows)
-    ranked = _ranked(rows, choice)
-    differing, same = _params(ranked)
+    board = leaderboard(storage, tasks, query)
+    rows, metrics, choice, ranked = board["rows"], board["metrics"], board["choice"], board[
+        "experiments"]
+    differing, same = board["differing"], board["same"]
     overlaid = ranked[:choice["lines"]]
     return {
         "title": "Compare experiments",
@@ -47,7 +46,20 @@ def compare(server, query):
         "parcoords": _parcoords(ranked, differing, choice),
         "scalars": _overlay(storage, overlaid, choice["scalars"]),
         "overlay": {"shown": len(overlaid), "of": len(ranked)},
+        "debug_samples": samples.side_by_side(server, overlaid),
     }
+
+
+def leaderboard(storage, tasks, query):
+    """The tasks' summary rows ranked best first by the metric the query chooses (or a default),
+    with the hyperparameters that differ between them."""
+    rows = summary.rows(storage, tasks)
+    metrics = _metric_choices(rows)
+    choice = _choice(query, metrics, rows)
+    ranked = _ranked(rows, choice)
+    differing, same = _params(ranked)
+    return {"rows": rows, "metrics": metrics, "choice": choice, "experiments": ranked,
+            "differing": differing, "same": same}
 
 
 def _parent(storage, parent_id):

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from ..files import file_of_url
-from . import summary
+from . import actions, rules, samples, searches, summary
 
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
@@ -37,7 +37,10 @@ def experiment(server, query, project_id, task_id):
         "experiment": dict(row, comment=task.get("comment") or "",
                            status_reason=task.get("status_reason") or "",
                            status_message=task.get("status_message") or "",
-                           worker=task.get("last_worker"), tags=task.get("tags") or []),
+                           worker=task.get("last_worker"), tags=task.get("tags") or [],
+                           archived=rules.archived(task)),
+        "actions": _actions(task),
+        "edit": {"url": summary.task_url(task) + "/edit", "reason": rules.reason("edit", task)},
         "project": {"id": project["id"], "name": project["name"]} if project else None,
         "clones": _clones(task, children),
         "search": _search(storage, task),
@@ -48,11 +51,29 @@ def experiment(server, query, project_id, task_id):
         "metrics": list(row["metrics"].values()),
         "scalars": _scalars(storage.scalar_series([task_id]).get(task_id, {})),
         "plots": _plots(storage.get_events(task_id, "plot")),
+        "debug_samples": samples.by_variant(server, storage.get_events(task_id,
+                                                                       samples.EVENT_TYPE)),
         "log": _log(storage, task_id, query.get("log") == "all"),
         "artifacts": [_artifact(server, a) for a in
                       (task.get("execution") or {}).get("artifacts") or []],
         "models": _models(server, task),
     }
+
+
+# The experiment page's buttons, in ClearML's menu order; the rest are direct forms.
+PAGE_ACTIONS = ("enqueue", "dequeue", "abort", "reset", "clone", "publish")
+
+
+def _actions(task):
+    """Each button: its form page's link, or why ClearML's web UI does not offer it here."""
+    here = summary.task_url(task)
+    table = f"/projects/{task.get('project') or '*'}/experiments"
+    names = [*PAGE_ACTIONS, "restore" if rules.archived(task) else "archive", "delete"]
+    return [{"name": name, "label": actions.ACTIONS[name].label,
+             "reason": rules.reason(name, task), "direct": name in ("archive", "restore"),
+             "url": actions.link(name, [task["id"]], table + "?archived=1"
+                                 if name == "delete" else here)}
+            for name in names]
 
 
 def _clones(task, children):
@@ -65,11 +86,10 @@ def _clones(task, children):
 
 
 def _search(storage, task):
-    """For a search controller: how many experiments it made, and where to compare them."""
+    """For a search controller: the experiments it launched and how they rank so far."""
     if task["type"] not in summary.SEARCH_TYPES:
         return None
-    made = summary.clones_of_search(storage, task)
-    return {"count": len(made), "compare_url": f"/compare?{urlencode({'search': task['id']})}"}
+    return searches.of_controller(storage, task)
 
 
 def _sections(hyperparams):

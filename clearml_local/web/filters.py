@@ -3,7 +3,9 @@ from urllib.parse import urlencode
 
 from .summary import parse_time
 
-STATUS_LABELS = {"in_progress": "running", "created": "draft"}
+# ClearML's web UI names: "Draft", "Pending", "Running", "Aborted".
+STATUS_LABELS = {"in_progress": "running", "created": "draft", "queued": "pending",
+                 "stopped": "aborted"}
 
 
 def when(stamp):

@@ -2,10 +2,12 @@
 from collections import Counter
 from urllib.parse import urlencode
 
-from . import summary
+from . import actions, rules, summary
 
 VISIBLE = ["-hidden", "-archived"]
-FILTERS = ("name", "status", "parent", "type", "params")
+FILTERS = ("name", "status", "parent", "type", "params", "archived")
+# The selection's buttons, in ClearML's menu order.
+TABLE_ACTIONS = ("enqueue", "dequeue", "abort", "reset", "clone", "publish", "tag", "untag")
 DEFAULT_SORT = "-created"
 ALL_PROJECTS = {"id": "*", "name": "All projects"}
 
@@ -32,16 +34,20 @@ def experiments(server, query, project_id):
     """A project's experiments ('*': all projects), filtered and sorted as the query asks.
 
     Query: name (substring), status, parent, type; sort = a column key, '-' for descending;
-    params=all shows every hyperparameter, not only those that differ between the experiments.
-    Raises InvalidProjectId for an unknown project.
+    params=all shows every hyperparameter, not only those that differ between the experiments;
+    archived=1 shows the archive instead. Raises InvalidProjectId for an unknown project.
     """
     storage = server.storage
     project = ALL_PROJECTS if project_id == "*" else storage.get_project(project_id)
-    tasks = storage.query("tasks", {"project": None if project_id == "*" else project_id,
-                                    "system_tags": VISIBLE})
+    in_project = {"project": None if project_id == "*" else project_id}
+    archive = bool(query.get("archived"))
+    tasks = storage.query("tasks", dict(in_project, system_tags=[
+        "-hidden", "archived" if archive else "-archived"]))
     everything = summary.rows(storage, tasks)
     clones = Counter(row["parent"]["id"] for row in everything if row["parent"])
-    for row in everything:
+    for task, row in zip(tasks, everything):
+        row["tags"] = task.get("tags") or []
+        row["actions"] = rules.offered(task)
         row["clones"] = clones.get(row["id"], 0)
         row["search_url"] = (f"/compare?{urlencode({'search': row['id']})}"
                              if row["type"] in summary.SEARCH_TYPES else None)
@@ -59,6 +65,13 @@ def experiments(server, query, project_id):
         "facets": _facets(everything),
         "compare_clones_url": (f"/compare?{urlencode({'parent': filters['parent']})}"
                                if filters["parent"] else None),
+        "archive": {"shown": archive, "count": len(storage.query("tasks", dict(
+            in_project, system_tags=["-hidden", "archived"]))) if not archive else len(tasks)},
+        "actions": [{"name": name, "label": actions.ACTIONS[name].label,
+                     "single": actions.ACTIONS[name].single,
+                     "reason": rules.RULES[name][1]}
+                    for name in (*TABLE_ACTIONS, *(("restore", "delete") if archive
+                                                   else ("archive",)))],
     }
 
 

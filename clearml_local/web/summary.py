@@ -112,18 +112,19 @@ def downsample(points, limit):
 
 
 def series(points, name, limit):
+    """A chart line: iterations as x, values as y, report times (ms since the epoch) as t."""
     kept = downsample(points, limit)
     return {"name": name, "x": [p[0] for p in kept], "y": [p[1] for p in kept],
-            "points": len(points)}
+            "t": [p[2] for p in kept], "points": len(points)}
 
 
 def clones_of_search(storage, controller):
-    """The tasks a search controller made: its children, and the clones (tasks with a parent)
-    created in its project while it ran, as ClearML's manual random search makes them."""
-    tasks = storage.query("tasks", {"project": controller.get("project"),
-                                    "system_tags": ["-hidden", "-archived"]})
-    start = controller.get("started")
-    end = controller.get("completed") if controller["status"] not in RUNNING else None
-    return [task for task in tasks if task["id"] != controller["id"] and task.get("parent") and (
-        task["parent"] == controller["id"]
-        or (start and task["created"] >= start and (not end or task["created"] <= end)))]
+    """The experiments a search controller launched, oldest first: those tagged
+    'opt: <controller id>', as ClearML's HyperParameterOptimizer tags its clones
+    (clearml/automation/optimization.py), and the controller's own children."""
+    visible = ["-hidden", "-archived"]
+    tagged = storage.query("tasks", {"tags": [f"opt: {controller['id']}"],
+                                     "system_tags": visible})
+    children = storage.query("tasks", {"parent": controller["id"], "system_tags": visible})
+    found = {task["id"]: task for task in tagged + children if task["id"] != controller["id"]}
+    return sorted(found.values(), key=lambda task: task["created"])

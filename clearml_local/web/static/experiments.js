@@ -6,10 +6,35 @@
   const button = document.getElementById("compare-selected");
   const selectAll = document.getElementById("select-all");
 
+  const actionButtons = Array.from(document.querySelectorAll("#table-actions button[data-action]"));
+
+  // Why an action's button is off for these rows, or "" (the rows say which actions they allow).
+  function whyNot(button, rows) {
+    const name = button.dataset.action;
+    const able = rows.filter((row) => row.dataset.actions.split(" ").includes(name));
+    if (!rows.length) return ["Select experiments first.", able];
+    if (button.dataset.single === "true" && rows.length > 1)
+      return [button.dataset.label + " works on one experiment at a time.", able];
+    if (!able.length)
+      return ["Not for the selected experiments: " + button.dataset.reason + ".", able];
+    return ["", able];
+  }
+  function showActions(rows) {
+    actionButtons.forEach(function (button) {
+      const [why, able] = whyNot(button, rows);
+      button.disabled = why !== "";
+      button.title = why || (able.length < rows.length ? able.length + " of the " + rows.length +
+        " selected: the others are left out" : "");
+      const count = !why && able.length > 1 ? " " + able.length : "";
+      button.textContent = button.dataset.label + count;
+    });
+  }
   function showSelection() {
-    const count = boxes().filter((box) => box.checked).length;
+    const chosen = boxes().filter((box) => box.checked);
+    const count = chosen.length;
     button.disabled = count === 0;
     button.textContent = count ? "Compare " + count + " selected" : "Compare selected";
+    showActions(chosen.map((box) => box.closest("tr")));
   }
   selectAll.addEventListener("change", function () {
     boxes().forEach((box) => { box.checked = selectAll.checked; });
@@ -19,7 +44,8 @@
   showSelection();
 
   // While anything runs, poll this page's JSON twin and update the cells that change.
-  const STATUS_LABELS = { in_progress: "running", created: "draft" };
+  const STATUS_LABELS = { in_progress: "running", created: "draft", stopped: "aborted",
+    queued: "pending" };
   const twin = document.querySelector("link[rel=alternate][type='application/json']").href;
 
   function number(value) {
@@ -49,6 +75,7 @@
     if (!same) { window.location.reload(); return; }
     page.experiments.forEach(function (experiment, i) {
       const row = rows[i];
+      row.dataset.actions = experiment.actions.join(" ");
       const pill = row.querySelector('[data-cell="status"] .status');
       pill.className = "status status-" + experiment.status;
       pill.textContent = STATUS_LABELS[experiment.status] || experiment.status;
@@ -61,6 +88,7 @@
       });
     });
     table.dataset.running = page.running ? "true" : "false";
+    showSelection();
   }
   function poll() {
     if (table.dataset.running !== "true") return;

@@ -10,7 +10,10 @@
       .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
       .then(function (page) {
         const e = page.experiment;
-        const state = [e.status, e.last_iteration, page.log.total].join(" ");
+        // A search controller's page follows its experiments in place (search.js); it
+        // reloads only when the controller's own status changes.
+        const state = holder.dataset.watch === "status" ? e.status
+          : [e.status, e.last_iteration, page.log.total].join(" ");
         if (state !== seen) window.location.reload();
         else setTimeout(poll, 5000);
       })

@@ -1,0 +1,234 @@
+"""Actions on experiments (abort, enqueue, clone, archive, ...): a form page, then API calls."""
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from starlette.responses import RedirectResponse
+
+from .. import errors
+from ..jsonio import StrictJSONResponse as JSONResponse
+from . import auth, csrf, dispatch, flash, render, rules, summary
+
+MAX_TEXT = 255
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    done: str
+    fields: tuple = ()
+    warning: str = ""  # Said on the confirmation page: what the action costs.
+    single: bool = False  # One experiment at a time, as in ClearML's web UI (clone).
+
+
+ACTIONS = {action.name: action for action in [
+    Action("abort", "Abort", "aborted",
+           warning="Their runs stop; what they reported so far is kept."),
+    Action("enqueue", "Enqueue", "enqueued", fields=("queue",)),
+    Action("dequeue", "Dequeue", "dequeued"),
+    Action("reset", "Reset", "reset", warning="Their results are deleted: scalars, plots, "
+           "console output, debug samples, output models and artifacts."),
+    Action("publish", "Publish", "published",
+           warning="A published experiment can no longer be changed, reset or deleted."),
+    Action("clone", "Clone", "cloned", fields=("name", "project"), single=True),
+    Action("archive", "Archive", "archived"),
+    Action("restore", "Restore", "restored"),
+    Action("delete", "Delete", "deleted", warning="This cannot be undone: the experiments "
+           "and everything they reported are deleted."),
+    Action("tag", "Add tag", "tagged", fields=("tag",)),
+    Action("untag", "Remove tag", "untagged", fields=("tag",)),
+]}
+
+
+def _many(endpoint, *fields):
+    """An action the API runs on a list of ids at once (tasks.stop_many, ...)."""
+    def run(request, tasks, values):
+        answer = dispatch.call(request, endpoint, ids=[task["id"] for task in tasks],
+                               **{name: values[name] for name in fields})
+        return ([item["id"] for item in answer["succeeded"]],
+                [{"id": item["id"], "error": item["error"]["msg"]} for item in answer["failed"]])
+    return run
+
+
+def _each(endpoint, data):
+    """An action the API runs on one experiment per call, ClearML's answers collected alike."""
+    def run(request, tasks, values):
+        succeeded, failed = [], []
+        for task in tasks:
+            try:
+                answer = dispatch.call(request, endpoint, **data(task, values))
+                succeeded.append((answer or {}).get("id", task["id"]))
+            except errors.APIError as exc:
+                failed.append({"id": task["id"], "error": exc.message})
+        return succeeded, failed
+    return run
+
+
+RUN = {
+    "abort": _many("tasks.stop_many"),
+    "enqueue": _many("tasks.enqueue_many", "queue"),
+    "dequeue": _each("tasks.dequeue", lambda task, values: {"task": task["id"]}),
+    "reset": _many("tasks.reset_many"),
+    "publish": _each("tasks.publish", lambda task, values: {"task": task["id"]}),
+    "clone": _each("tasks.clone", lambda task, values: {
+        "task": task["id"], "new_task_name": values["name"],
+        "new_task_project": values["project"] or task.get("project")}),
+    "archive": _many("tasks.archive_many"),
+    "restore": _many("tasks.unarchive_many"),
+    "delete": _many("tasks.delete_many"),
+    "tag": _each("tasks.update", lambda task, values: {
+        "task": task["id"], "tags": list(dict.fromkeys([*task["tags"], values["tag"]]))}),
+    "untag": _each("tasks.update", lambda task, values: {
+        "task": task["id"], "tags": [tag for tag in task["tags"] if tag != values["tag"]]}),
+}
+
+
+def _queues(request):
+    return dispatch.call(request, "queues.get_all", order_by=["name"])["queues"]
+
+
+def _projects(request):
+    return dispatch.call(request, "projects.get_all", order_by=["name"])["projects"]
+
+
+def _check_text(value, missing):
+    if not value:
+        return missing
+    if len(value) > MAX_TEXT:
+        return f"At most {MAX_TEXT} characters, please."
+    return ""
+
+
+CHECKS = {
+    "queue": lambda request, value: "" if value in {q["id"] for q in _queues(request)}
+    else "Choose one of the queues.",
+    "name": lambda request, value: _check_text(value, "Give the clone a name."),
+    "project": lambda request, value: "" if not value or value in {
+        p["id"] for p in _projects(request)} else "Choose one of the projects.",
+    "tag": lambda request, value: _check_text(value, "Type a tag."),
+}
+
+
+def _defaults(request, action, tasks):
+    """The fields' starting values, as ClearML's dialogs fill them in."""
+    first = tasks[0] if tasks else {}
+    default_queue = next((q["id"] for q in _queues(request)
+                          if "default" in (q.get("system_tags") or [])), "")
+    return {"queue": default_queue, "name": f"Clone Of {first.get('name', '')}",
+            "project": first.get("project") or "", "tag": ""}
+
+
+def _options(request, action, tasks):
+    options = {}
+    if "queue" in action.fields:
+        options["queue"] = [{"id": q["id"], "name": q["name"], "pending": len(q["entries"])}
+                            for q in _queues(request)]
+    if "project" in action.fields:
+        options["project"] = [{"id": p["id"], "name": p["name"]} for p in _projects(request)]
+    if action.name == "untag":
+        options["tag"] = sorted({tag for task in tasks for tag in task["tags"]}, key=str.lower)
+    return options
+
+
+def _ids(values):
+    """Ids given as repeated fields or comma-separated, in order, once each."""
+    return list(dict.fromkeys(i.strip() for value in values for i in value.split(",")
+                              if i.strip()))
+
+
+def _tasks(request, ids):
+    if not ids:
+        return []
+    found = {task["id"]: task for task in dispatch.call(request, "tasks.get_all", id=ids,
+                                                        search_hidden=True)["tasks"]}
+    return [found[task_id] for task_id in dict.fromkeys(ids) if task_id in found]
+
+
+def _page(request, action, ids, tasks, values=None, problems=None, next_url=None):
+    eligible = [task for task in tasks if rules.allowed(action.name, task)]
+    if action.single and len(eligible) > 1:
+        problems = dict(problems or {}, ids=f"{action.label} works on one experiment at a time.")
+    return {
+        "title": f"{action.label} experiments",
+        "action": {"name": action.name, "label": action.label, "warning": action.warning,
+                   "fields": list(action.fields), "single": action.single},
+        "experiments": [{"id": task["id"], "name": task["name"], "status": task["status"],
+                         "url": summary.task_url(task), "tags": task["tags"],
+                         "reason": rules.reason(action.name, task)} for task in tasks],
+        "eligible": len(eligible), "missing": len(set(ids) - {task["id"] for task in tasks}),
+        "entered": values or _defaults(request, action, eligible),
+        "options": _options(request, action, eligible), "errors": problems or {},
+        "next": next_url or auth.safe_next(request.query_params.get("next")),
+    }
+
+
+def _action(request):
+    action = ACTIONS.get(request.path_params["action"])
+    if action is None:
+        raise errors.BadRequest(f"there is no action {request.path_params['action']!r}")
+    return action
+
+
+async def form_page(request):
+    """GET: which of the chosen experiments the action applies to, its fields, a confirm button."""
+    request.state.json = request.url.path.endswith(".json")
+    auth.identity(request)
+    action = _action(request)
+    ids = _ids(request.query_params.getlist("ids"))
+    data = _page(request, action, ids, _tasks(request, ids))
+    if request.state.json:
+        return JSONResponse(data)
+    return render.html(request, "action.html", data)
+
+
+async def perform(request):
+    """POST: check the form, run the action on the eligible experiments, go back to next."""
+    request.state.json = request.url.path.endswith(".json")
+    auth.identity(request)
+    action = _action(request)
+    form = await request.form()
+    csrf.check(request, form)
+    ids = _ids(form.getlist("ids"))
+    values = {name: (form.get(name) or "").strip() for name in action.fields}
+    problems = {name: problem for name in action.fields
+                if (problem := CHECKS[name](request, values[name]))}
+    next_url = auth.safe_next(form.get("next"))
+    tasks = _tasks(request, ids)
+    data = _page(request, action, ids, tasks, values, problems, next_url)
+    if not ids:
+        data["errors"]["ids"] = "Select at least one experiment."
+    if data["errors"]:
+        if request.state.json:
+            return JSONResponse({"errors": data["errors"]}, status_code=400)
+        return render.html(request, "action.html", data, status_code=400)
+    eligible = [task for task in tasks if rules.allowed(action.name, task)]
+    succeeded, failed = RUN[action.name](request, eligible, values) if eligible else ([], [])
+    return _done(request, action, data, succeeded, failed, next_url)
+
+
+def _done(request, action, data, succeeded, failed, next_url):
+    names = {e["id"]: e["name"] for e in data["experiments"]}
+    skipped = [e for e in data["experiments"] if e["reason"]]
+    result = {"succeeded": succeeded, "failed": failed,
+              "skipped": [{"id": e["id"], "reason": e["reason"]} for e in skipped]}
+    result["message"] = _message(action, names, result)
+    if request.state.json:
+        return JSONResponse(result)
+    if action.name == "clone" and succeeded:
+        next_url = f"/projects/*/experiments/{succeeded[0]}"
+    response = RedirectResponse(next_url, status_code=303)
+    return flash.remember(response, result["message"], "done" if succeeded else "error")
+
+
+def _message(action, names, result):
+    count = len(result["succeeded"])
+    parts = [f"{count} experiment{'s' if count != 1 else ''} {action.done}."]
+    parts += [f"{names.get(f['id'], f['id'])}: {f['error']}" for f in result["failed"]]
+    parts += [f"{names.get(s['id'], s['id'])} skipped: {s['reason']}." for s in
+              result["skipped"]]
+    return " ".join(parts)
+
+
+def link(action, ids, next_url):
+    """The address of an action's form page for these experiments."""
+    return f"/actions/{action}?{urlencode({'ids': list(ids), 'next': next_url}, doseq=True)}"

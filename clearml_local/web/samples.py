@@ -1,0 +1,54 @@
+"""Debug samples: the images and media a task reported (report_image, report_media)."""
+from urllib.parse import unquote, urlsplit
+
+from ..files import file_of_url
+
+EVENT_TYPE = "training_debug_image"  # The SDK reports images and media alike as this type.
+PER_VARIANT = 10
+KINDS = {"image": ("png", "jpg", "jpeg", "gif", "webp", "bmp", "svg"),
+         "video": ("mp4", "webm", "ogv", "mov"), "audio": ("wav", "mp3", "ogg", "m4a", "flac"),
+         "html": ("html", "htm")}
+
+
+def web_url(server, uri):
+    """This web app's address of a file the file server holds, else the address as it is."""
+    if file_of_url(server, uri) is None:
+        return uri
+    return "/files" + urlsplit(uri).path  # Whatever port the file server had then.
+
+
+def kind(uri):
+    extension = urlsplit(uri or "").path.rsplit(".", 1)[-1].lower()
+    return next((name for name, extensions in KINDS.items() if extension in extensions), "file")
+
+
+def sample(server, event):
+    uri = event.get("url") if isinstance(event.get("url"), str) else ""
+    return {"iter": event.get("iter") or 0, "url": web_url(server, uri), "kind": kind(uri),
+            "name": unquote(urlsplit(uri).path.rsplit("/", 1)[-1])}
+
+
+def by_variant(server, events, limit=PER_VARIANT):
+    """[{metric, variant, samples}] with each variant's newest iterations first."""
+    grouped = {}
+    for event in events:
+        key = (str(event.get("metric") or ""), str(event.get("variant") or ""))
+        grouped.setdefault(key, []).append(event)
+    return [{"metric": metric, "variant": variant, "samples": [
+        sample(server, event) for event in sorted(
+            found, key=lambda e: (e.get("iter") or 0, e.get("timestamp") or 0), reverse=True)
+        [:limit]]} for (metric, variant), found in sorted(grouped.items())]
+
+
+def side_by_side(server, rows):
+    """For compare: per metric and variant, each experiment's newest sample, in rows' order."""
+    table = {}
+    for row in rows:
+        events = server.storage.get_events(row["id"], EVENT_TYPE)
+        for entry in by_variant(server, events, limit=1):
+            table.setdefault((entry["metric"], entry["variant"]), {})[row["id"]] = \
+                entry["samples"][0]
+    return [{"metric": metric, "variant": variant,
+             "experiments": [{"id": row["id"], "name": row["name"], "url": row["url"],
+                              "sample": found.get(row["id"])} for row in rows]}
+            for (metric, variant), found in sorted(table.items())]

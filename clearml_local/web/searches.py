@@ -1,0 +1,34 @@
+"""A search controller's experiments, live: their statuses and the leaderboard so far."""
+from collections import Counter
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from . import compare, summary
+
+
+def search(server, query, task_id):
+    """The experiments the search task_id launched, ranked; raises InvalidTaskId if unknown."""
+    storage = server.storage
+    controller = storage.get_task(task_id)
+    return {"title": f"Search {controller['name']}", **of_controller(storage, controller, query)}
+
+
+def of_controller(storage, controller, query=None):
+    board = compare.leaderboard(storage, summary.clones_of_search(storage, controller),
+                                query or QueryParams())
+    rows = board["experiments"]
+    return {
+        "controller": {"id": controller["id"], "name": controller["name"],
+                       "status": controller["status"], "url": summary.task_url(controller)},
+        "count": len(rows), "statuses": dict(Counter(row["status"] for row in rows)),
+        "running": controller["status"] in summary.RUNNING or any(
+            row["status"] in summary.RUNNING for row in rows),
+        "choice": board["choice"], "params": board["differing"],
+        "experiments": [{key: row[key] for key in ("id", "name", "status", "url", "rank",
+                                                   "score", "duration")}
+                        | {"params": {key: row["params"].get(key) for key in board["differing"]}}
+                        for row in rows],
+        "compare_url": f"/compare?{urlencode({'search': controller['id']})}",
+        "twin_url": f"/searches/{controller['id']}.json",
+    }
