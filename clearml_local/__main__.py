@@ -32,11 +32,19 @@ def parse_args(argv):
                      help="host name clients use to reach this server, if not --host")
     run.add_argument("--max-body", type=int, default=64 * 1024 * 1024,
                      help="largest API request body in bytes (default: %(default)s)")
+    run.add_argument("--task-timeout", type=float, default=7200, metavar="SECONDS",
+                     help="stop a task left in_progress without any update for this long, as "
+                     "ClearML Server's non-responsive tasks watchdog does (default: %(default)s; "
+                     "0: never)")
+    run.add_argument("--task-check-interval", type=float, default=900, metavar="SECONDS",
+                     help="how often to look for such tasks (default: %(default)s)")
     run.add_argument("--log-level", default="warning",
                      choices=["debug", "info", "warning", "error"])
     args = parser.parse_args(argv)
     if bool(args.access_key) != bool(args.secret_key):
         parser.error("--access-key and --secret-key go together")
+    if args.task_check_interval <= 0:
+        parser.error("--task-check-interval must be above 0 seconds")
     return args
 
 
@@ -68,7 +76,9 @@ def main(argv=None):
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     settings = Settings(data_dir=args.data_dir.expanduser().resolve(), host=args.host,
                         api_port=args.port, web_port=args.web_port, files_port=args.files_port,
-                        public_host=args.public_host, max_body=args.max_body)
+                        public_host=args.public_host, max_body=args.max_body,
+                        task_timeout=args.task_timeout,
+                        task_check_interval=args.task_check_interval)
     sockets = open_sockets(settings)
     server, (conf, env) = start(settings, args)
     warn_if_exposed(settings, server.credentials)

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
@@ -25,7 +26,6 @@ class Call:
     data: object
     identity: dict
     server: object
-    worker: str = ""
 
     @property
     def storage(self):
@@ -76,6 +76,12 @@ def parse_body(raw, batch, allow_nonfinite=False):
     return data
 
 
+def answer(route, call, version):
+    """Run the call's handler as one storage unit (Storage.run) and wrap its result."""
+    result = call.storage.run(call.endpoint, route.handler, call)
+    return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
+
+
 def error_envelope(endpoint, version, exc):
     """The envelope for a failed call. A disk failure gets its ClearML error; anything else
     unexpected is a bug: 500 (which the SDK reports instead of retrying), with the traceback in
@@ -111,10 +117,9 @@ def create_api_app(server):
                 data = {**request.query_params, **data}
             if route.public:
                 data["_authorization"] = authorization
-            call = Call(endpoint, data, identity, server,
-                        request.headers.get("x-clearml-worker", ""))
-            result = route.handler(call)
-            return envelope(endpoint, version, 200, 0, "OK", result if result is not None else {})
+            call = Call(endpoint, data, identity, server)
+            # Off the event loop, so that a large or slow call holds up no other.
+            return await run_in_threadpool(answer, route, call, version)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope.
             return error_envelope(endpoint, version, exc)
 

@@ -143,11 +143,29 @@ class PayloadTooLarge(APIError):
     default_message = "request body too large"
 
 
-class ServerError(APIError):
-    """An unexpected failure: 500, which the SDK reports instead of retrying forever."""
+class TaskCannotBeDeleted(APIError):
+    subcode = 123
+    default_message = "task cannot be deleted"
 
-    code = 500
-    default_message = "general server error"
+
+class ModelIsReady(APIError):
+    subcode = 203
+    default_message = "model is ready"
+
+
+class ModelInUse(APIError):
+    subcode = 205
+    default_message = "model is used by tasks"
+
+
+class ModelCreatingTaskExists(APIError):
+    subcode = 206
+    default_message = "task that created this model exists"
+
+
+class FieldsConflict(APIError):
+    subcode = 15
+    default_message = "conflicting fields"
 
 
 class LowDiskSpace(APIError):

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -79,7 +80,7 @@ def create_files_app(server):
                                         "field names are the files' paths")
             paths = [safe_path(root, name) for name, _ in parts]
             for (_, part), path in zip(parts, paths):
-                store(part, path)
+                await run_in_threadpool(store, part, path)  # Off the event loop.
             return JSONResponse({"uploaded": [name for name, _ in parts]})
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope.
             return _error(exc, "upload")

@@ -1,5 +1,6 @@
 -- The local server's SQLite schema. Objects keep ClearML's field names; nested objects are JSON text.
--- Bump SCHEMA_VERSION in storage.py and add a migration there when this changes.
+-- Bump SCHEMA_VERSION in database.py and add a migration there when this changes.
+-- REFERENCES are enforced (PRAGMA foreign_keys = ON on every connection).
 
 CREATE TABLE projects (
     id            TEXT PRIMARY KEY,
@@ -45,7 +46,8 @@ CREATE TABLE tasks (
     output         TEXT NOT NULL DEFAULT '{}',
     runtime        TEXT NOT NULL DEFAULT '{}',
     container      TEXT NOT NULL DEFAULT '{}',
-    last_metrics   TEXT NOT NULL DEFAULT '{}'
+    last_metrics   TEXT NOT NULL DEFAULT '{}',
+    enqueue_status TEXT
 );
 CREATE INDEX tasks_project ON tasks (project, last_update);
 CREATE INDEX tasks_parent ON tasks (parent);
@@ -65,6 +67,7 @@ CREATE TABLE models (
     company      TEXT,
     created      TEXT NOT NULL,
     last_update  TEXT NOT NULL,
+    last_change  TEXT,
     last_iteration INTEGER,
     tags         TEXT NOT NULL DEFAULT '[]',
     system_tags  TEXT NOT NULL DEFAULT '[]',

@@ -3,6 +3,7 @@ import asyncio
 import logging
 import signal
 import socket
+import sys
 
 import uvicorn
 
@@ -11,6 +12,8 @@ from .auth import Credentials
 from .files import create_files_app
 from .storage import Storage
 from .web import create_web_app
+
+log = logging.getLogger("clearml_local")
 
 
 class Server:
@@ -52,6 +55,23 @@ def open_sockets(settings):
     return sockets
 
 
+async def watch_tasks(server):
+    """Stop tasks that stopped reporting: ClearML Server's non-responsive tasks watchdog, which
+    also waits one interval before its first look."""
+    timeout, interval = server.settings.task_timeout, server.settings.task_check_interval
+    while timeout > 0:
+        await asyncio.sleep(interval)
+        try:
+            stopped = await asyncio.to_thread(server.storage.run, "watchdog",
+                                              server.storage.stop_non_responsive_tasks, timeout)
+        except Exception:  # A failed round is logged; the next one may succeed.
+            log.exception("non-responsive tasks watchdog failed")
+            continue
+        for task_id in stopped:
+            log.warning("task %s stopped: no update for %g s (non-responsive)", task_id,
+                        timeout)
+
+
 async def serve(server, sockets, log_level="warning"):
     apps = {"api": create_api_app(server), "web": create_web_app(server),
             "files": create_files_app(server)}
@@ -65,9 +85,14 @@ async def serve(server, sockets, log_level="warning"):
         loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
     for s in servers:
         s.install_signal_handlers = lambda: None
+    # A thread building a large answer holds the GIL for up to the switch interval at a time;
+    # a short one lets the event loop answer small requests meanwhile (5 ms by default).
+    sys.setswitchinterval(0.001)
+    watchdog = asyncio.create_task(watch_tasks(server))
     try:
         await asyncio.gather(*(s.serve(sockets=[sockets[name]])
                                for s, name in zip(servers, apps)))
     finally:
+        watchdog.cancel()
         server.storage.close()
-        logging.getLogger("clearml_local").info("server stopped")
+        log.info("server stopped")

@@ -17,6 +17,10 @@ class Settings:
     files_port: int = DEFAULT_PORTS["files"]
     max_body: int = 64 * 1024 * 1024
     public_host: str = field(default="")
+    # ClearML Server's non-responsive tasks watchdog (services/tasks.conf): threshold_sec and
+    # watch_interval_sec. A task_timeout of 0 turns it off.
+    task_timeout: float = 7200
+    task_check_interval: float = 900
 
     def url(self, port):
         host = self.public_host or ("127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host)

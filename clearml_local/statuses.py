@@ -1,20 +1,20 @@
 """ClearML's task status machine: which status changes are allowed without force."""
 from . import errors
 
-# From ClearML Server's bll/task/utils.py; a task may also stay in its own status.
+# ClearML Server's state_machine in apiserver/bll/task/utils.py, verbatim; a task may also
+# "change" to its own status (ChangeStatusRequest.allow_same_state_transition defaults to True).
 TRANSITIONS = {
     "created": {"queued", "in_progress"},
-    "queued": {"created", "in_progress"},
+    "queued": {"created", "in_progress", "stopped"},
     "in_progress": {"stopped", "failed", "created", "completed"},
-    "stopped": {"closed", "created", "failed", "in_progress", "published", "publishing",
-                "completed"},
+    "stopped": {"closed", "created", "failed", "queued", "in_progress", "published",
+                "publishing", "completed"},
     "closed": {"created", "failed", "published", "publishing", "stopped"},
-    "failed": {"created", "stopped", "published"},
-    "completed": {"published", "in_progress", "created"},
+    "failed": {"created", "stopped", "published", "queued"},
     "publishing": {"published"},
     "published": set(),
+    "completed": {"published", "in_progress", "created"},
 }
-STATUSES = tuple(TRANSITIONS)
 
 
 def check_transition(current, new):

@@ -1,38 +1,20 @@
 """SQLite storage for projects, tasks, models, queues, workers and events."""
-import contextlib
 import hashlib
 import json
-import re
-import sqlite3
 import uuid
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 
 from . import errors
-from .statuses import check_transition
-
-SCHEMA_VERSION = 2
-# Each migration upgrades the schema from the version before it; key = version reached.
-# schema.sql is always the newest schema, for new databases.
-MIGRATIONS = {
-    # The console's last lines are read newest first: an index in that order spares a sort of
-    # every log event of the task.
-    2: "CREATE INDEX events_task_time ON events (task, type, timestamp, id);",
-}
+from .database import REGEX_SECONDS, SCHEMA_VERSION, Database, _regexp  # noqa: F401
+from .statuses import TRANSITIONS, check_transition
 
 JSON_FIELDS = {
     "tags", "system_tags", "script", "execution", "hyperparams", "configuration", "models",
     "output", "runtime", "container", "last_metrics", "labels", "design", "metadata", "queues",
     "runtime_properties",
 }
-TASK_COLUMNS = (
-    "id", "name", "project", "type", "status", "status_reason", "status_message",
-    "status_changed", "parent", "comment", "user", "company", "created", "started", "completed",
-    "last_update", "last_change", "last_worker", "last_iteration", "tags", "system_tags",
-    "script", "execution", "hyperparams", "configuration", "models", "output", "runtime",
-    "container", "last_metrics",
-)
-# Fields a client may set through tasks.create / tasks.edit; the rest are the server's.
+# Fields a client may set through create / edit calls; the rest are the server's. The services
+# take only these from requests (services.object_fields); storage writes what it is given.
 TASK_EDITABLE = (
     "name", "project", "type", "parent", "comment", "tags", "system_tags", "script",
     "execution", "hyperparams", "configuration", "models", "output", "runtime", "container",
@@ -43,16 +25,13 @@ MODEL_EDITABLE = (
 )
 PROJECT_EDITABLE = ("name", "description", "tags", "system_tags", "default_output_destination")
 QUEUE_EDITABLE = ("name", "tags", "system_tags", "metadata")
-TABLE_EDITABLE = {
-    "tasks": TASK_EDITABLE, "models": MODEL_EDITABLE, "projects": PROJECT_EDITABLE,
-    "queues": QUEUE_EDITABLE,
-}
 NOT_FOUND = {
     "tasks": errors.InvalidTaskId, "models": errors.InvalidModelId,
     "projects": errors.InvalidProjectId, "queues": errors.InvalidQueueId,
     "workers": errors.InvalidWorkerId,
 }
 DEFAULT_QUEUE = "default"
+NON_RESPONSIVE = "Forced stop (non-responsive)"
 
 
 def now():
@@ -64,21 +43,15 @@ def new_id():
     return uuid.uuid4().hex
 
 
-def _regexp(pattern, value):
-    if value is None:
-        return False
-    try:
-        return re.search(pattern, value, re.IGNORECASE) is not None
-    except re.error as exc:
-        raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
-
-
 def _decode(table, row):
     """A row as a plain dict, with the JSON columns parsed."""
     obj = {key: (json.loads(row[key]) if key in JSON_FIELDS and row[key] is not None else row[key])
            for key in row.keys()}
     if table == "models":
         obj["ready"] = bool(obj["ready"])
+    if table == "tasks" and isinstance(obj.get("execution"), dict):
+        # ClearML Server always answers execution.artifacts; the SDK's Task.delete() reads it.
+        obj["execution"].setdefault("artifacts", [])
     return obj
 
 
@@ -86,73 +59,40 @@ def _encode(field, value):
     return json.dumps(value) if field in JSON_FIELDS else value
 
 
+def _unrun(execution):
+    """A task's execution as before any run: out of its queue, its output artifacts gone."""
+    execution = {key: value for key, value in execution.items() if key != "queue"}
+    execution["artifacts"] = [a for a in execution.get("artifacts") or []
+                              if a.get("mode") == "input"]
+    return execution
+
+
+def last_metric_entries(task):
+    """The entries of a task's last_metrics ({metric hash: {variant hash: entry}}) as a list."""
+    return [entry for variants in (task.get("last_metrics") or {}).values()
+            for entry in variants.values()]
+
+
+def _metric_columns(event):
+    """(metric, variant, iter) of an event, as the events table and last_metrics keep them."""
+    return event.get("metric") or "", event.get("variant") or "", event.get("iter") or 0
+
+
 def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
 
-class Storage:
-    """All reads and writes of the server: one SQLite connection, one transaction helper.
+class Storage(Database):
+    """All reads and writes of the server; the connections and transactions are Database's.
 
-    Every method that names an object by id raises the ClearML error for an invalid id of that
-    kind when it does not exist; writes happen inside one transaction, all or nothing.
+    Methods that name an object by id raise the ClearML error for an invalid id of that kind
+    when it does not exist. Each write method is one transaction (or a savepoint within the
+    caller's): all or nothing.
     """
 
-    def __init__(self, path):
-        self.path = Path(path)
-        self.db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-        self.db.row_factory = sqlite3.Row
-        self.db.create_function("REGEXP", 2, _regexp, deterministic=True)
-        self.db.execute("PRAGMA journal_mode = WAL")
-        # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost
-        # the last commits.
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self.db.execute("PRAGMA foreign_keys = OFF")
-        self._depth = 0
-        self._migrate()
+    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+        super().__init__(path, regex_seconds)
         self.ensure_default_queue()
-
-    def close(self):
-        self.db.close()
-
-    @contextlib.contextmanager
-    def transaction(self):
-        """Run the block in one write transaction; nested blocks join the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield self.db
-            finally:
-                self._depth -= 1
-            return
-        self.db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield self.db
-        except BaseException:
-            # SQLite rolls back by itself after some errors (a full disk); a second ROLLBACK
-            # would then fail and hide the real error.
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
-        else:
-            self.db.execute("COMMIT")
-        finally:
-            self._depth = 0
-
-    def _migrate(self):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path} has schema version {version}, newer than this server's "
-                f"{SCHEMA_VERSION}: upgrade the server")
-        if version == 0:
-            script = Path(__file__).with_name("schema.sql").read_text()
-        else:
-            script = "".join(MIGRATIONS[target] for target in range(version + 1, SCHEMA_VERSION + 1))
-        if version < SCHEMA_VERSION:
-            # executescript commits on its own, so the upgrade carries its own transaction.
-            self.db.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     # Generic object access, shared by every kind of object.
 
@@ -274,7 +214,7 @@ class Storage:
     def _create(self, table, fields, **server_fields):
         stamp = now()
         obj = {"id": new_id(), "created": stamp, "last_update": stamp}
-        obj.update({k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]})
+        obj.update(fields)
         obj.update(server_fields)
         self._insert(table, obj)
         return obj["id"]
@@ -282,9 +222,8 @@ class Storage:
     def _edit(self, table, obj_id, fields):
         """Replace the given top-level fields (ClearML's edit semantics); return the ones set."""
         self._get(table, obj_id)
-        changed = {k: v for k, v in fields.items() if k in TABLE_EDITABLE[table]}
-        changed["last_update"] = now()
-        if table == "tasks":
+        changed = dict(fields, last_update=now())
+        if table in ("tasks", "models"):
             changed["last_change"] = changed["last_update"]
         self._update(table, obj_id, changed)
         return changed
@@ -303,12 +242,6 @@ class Storage:
                 raise errors.ExpectedUniqueData(f"project {name!r} already exists", name=name)
             return self._create("projects", fields, basename=name.rsplit("/", 1)[-1],
                                 user=identity["user"], company=identity["company"])
-
-    def project_by_name(self, name, identity, create=True):
-        row = self.db.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
-        if row:
-            return row["id"]
-        return self.create_project({"name": name}, identity) if create else None
 
     def edit_project(self, project_id, fields):
         with self.transaction():
@@ -358,7 +291,7 @@ class Storage:
             stamp = now()
             fields = {"status": status, "status_reason": status_reason or "",
                       "status_message": status_message or "", "status_changed": stamp,
-                      "last_update": stamp}
+                      "last_update": stamp, "last_change": stamp}
             if status == "in_progress" and not task["started"]:
                 fields["started"] = stamp
             if status in ("completed", "failed", "stopped", "published"):
@@ -369,59 +302,108 @@ class Storage:
             self._update("tasks", task_id, fields)
             return {"updated": 1, "fields": fields}
 
-    def stop_task(self, task_id, identity, force=False, status_reason=""):
-        """Stop a task, or, when an agent is running it, ask the agent to ('stopping')."""
-        with self.transaction():
-            task = self.get_task(task_id)
-            run_by_worker = (task["status"] == "in_progress" and task["last_worker"]
-                             and "development" not in task["system_tags"])
-            if run_by_worker and not force:
-                return self.set_task_status(task_id, "in_progress", force=True,
-                                            status_reason=status_reason or "stopping",
-                                            status_message="stopping")
-            if task["status"] not in ("queued", "in_progress", "created") and not force:
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is {task['status']}, it cannot be stopped")
-            return self.set_task_status(
-                task_id, "stopped", force=True, status_reason=status_reason or "user abort",
-                status_message=f"Stopped by {identity['user_name']}")
+    @staticmethod
+    def _run_by_worker(task, timeout=600):
+        """A worker reported on the task within ClearML Server's task_update_timeout."""
+        if not task["last_worker"] or not task["last_update"]:
+            return False
+        age = datetime.now(timezone.utc) - datetime.fromisoformat(task["last_update"])
+        return age.total_seconds() < timeout
 
-    def reset_task(self, task_id, force=False, clear_all=False):
-        """Back to created: out of its queue, events, metrics and output models cleared."""
+    def stop_task(self, task_id, identity, force=False, status_reason=""):
+        """Stop a task, or, when a worker is running it, ask the worker to ('stopping').
+
+        As stop_task in ClearML Server's bll/task/task_operations.py: a queued task is dequeued
+        and stopped, so is a development task or one no worker reported on lately; otherwise
+        only the status message becomes 'stopping'. Raises InvalidTaskStatus when the status
+        change is not allowed and force is not set (e.g. a created or completed task).
+        """
         with self.transaction():
             task = self.get_task(task_id)
-            if task["status"] == "in_progress" and not force:
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is in progress: stop it first or reset with force")
+            if (task["status"] == "queued" or "development" in task["system_tags"]
+                    or not self._run_by_worker(task)):
+                status, message = "stopped", f"Stopped by {identity['user_name']}"
+            else:
+                status, message = task["status"], "stopping"
+            if not force:
+                check_transition(task["status"], status)
+            return self.set_task_status(task_id, status, force=True,
+                                        status_reason=status_reason, status_message=message)
+
+    def _cleanup_task(self, task, force, delete_output_models, children_parent):
+        """Remove a task's outputs before a reset or delete, as ClearML Server's cleanup_task
+        (bll/task/task_cleanup.py): its events, its draft output models (unless another task
+        uses them as input), and unlink its published models; children's parent becomes
+        children_parent (None: left alone). Raises TaskCannotBeDeleted for published outputs
+        or published children without force."""
+        models = [_decode("models", row) for row in self.db.execute(
+            "SELECT * FROM models WHERE task = ? OR id IN (SELECT json_extract(value, '$.model')"
+            " FROM json_each(?))", (task["id"], json.dumps(task["models"].get("output") or [])))]
+        published = [m for m in models if m["ready"]]
+        if not force:
+            children = self.db.execute("SELECT COUNT(*) FROM tasks WHERE parent = ? AND"
+                                       " status = 'published'", (task["id"],)).fetchone()[0]
+            if children or published:
+                raise errors.TaskCannotBeDeleted(
+                    f"task {task['id']} has published {'children' if children else 'models'}, "
+                    "use force=True", task=task["id"])
+        deleted, updated, stamp = 0, 0, now()
+        for model in models:
+            in_use = self.db.execute(
+                "SELECT 1 FROM tasks, json_each(tasks.models, '$.input') AS input WHERE"
+                " json_extract(input.value, '$.model') = ? AND tasks.id != ?",
+                (model["id"], task["id"])).fetchone()
+            if delete_output_models and not model["ready"] and not in_use:
+                self.db.execute("DELETE FROM models WHERE id = ?", (model["id"],))
+                deleted += 1
+            else:
+                owner = children_parent if model["ready"] else None
+                self._update("models", model["id"], {"task": owner, "last_change": stamp})
+                updated += 1
+        children = 0
+        if children_parent is not None:
+            children = self.db.execute("UPDATE tasks SET parent = ?, last_change = ? WHERE"
+                                       " parent = ?", (children_parent, stamp, task["id"])).rowcount
+        events = self.db.execute("DELETE FROM events WHERE task = ?", (task["id"],)).rowcount
+        return {"deleted_models": deleted, "updated_models": updated,
+                "updated_children": children, "events": {"deleted": events}}
+
+    def reset_task(self, task_id, force=False, clear_all=False, delete_output_models=True):
+        """Back to created, as reset_task in ClearML Server's bll/task/task_operations.py:
+        dequeued, its events, metrics, output models and runtime cleared (its execution and
+        script too with clear_all). Raises InvalidTaskStatus for a published task and
+        TaskCannotBeDeleted for published outputs, unless force is set."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            if task["status"] == "published" and not force:
+                raise errors.InvalidTaskStatus(f"task {task_id} is published: reset with force",
+                                               status=task["status"])
+            if not force:
+                check_transition(task["status"], "created")
             dequeued = self.db.execute("DELETE FROM queue_entries WHERE task = ?",
                                        (task_id,)).rowcount
-            events = self.db.execute("DELETE FROM events WHERE task = ?", (task_id,)).rowcount
-            execution = dict(task["execution"])
-            execution.pop("queue", None)
+            cleanup = self._cleanup_task(task, force, delete_output_models, None)
+            execution = {k: v for k, v in task["execution"].items() if k != "queue"}
             execution["artifacts"] = [a for a in execution.get("artifacts") or []
                                       if a.get("mode") == "input"]
-            models = dict(task["models"], output=[])
-            stamp = now()
-            fields = {"status": "created", "status_reason": "reset", "status_message": "",
-                      "status_changed": stamp, "last_update": stamp, "started": None,
-                      "completed": None, "last_iteration": 0, "last_metrics": {},
-                      "execution": execution, "models": models, "last_worker": None}
+            fields = {"started": None, "completed": None, "last_iteration": 0,
+                      "last_metrics": {}, "models": dict(task["models"], output=[]),
+                      "runtime": {}, "last_worker": None, "enqueue_status": None,
+                      "output": {k: v for k, v in task["output"].items()
+                                 if k not in ("result", "error")},
+                      "execution": {} if clear_all else execution}
             if clear_all:
-                fields["runtime"] = {}
-            self._update("tasks", task_id, fields)
-            return {"updated": 1, "dequeued": {"removed": dequeued} if dequeued else {},
-                    "events": {"deleted": events}, "fields": fields}
+                fields["script"] = {}
+            result = self.set_task_status(task_id, "created", force=True, status_reason="reset",
+                                          status_message="reset", extra=fields)
+            return dict(result, **cleanup, dequeued={"removed": dequeued} if dequeued else {})
 
     def clone_task(self, task_id, identity, name=None, parent=None, comment=None, tags=None,
                    system_tags=None, project=None, execution_overrides=None):
         """A new created task copied from task_id without its results; returns the new id."""
         with self.transaction():
             source = self.get_task(task_id)
-            execution = dict(source["execution"])
-            execution.pop("queue", None)
-            execution["artifacts"] = [a for a in execution.get("artifacts") or []
-                                      if a.get("mode") == "input"]
-            execution.update(execution_overrides or {})
+            execution = dict(_unrun(source["execution"]), **(execution_overrides or {}))
             fields = {key: source[key] for key in TASK_EDITABLE}
             fields.update(
                 name=name if name is not None else f"{source['name']} (Clone)",
@@ -438,28 +420,101 @@ class Storage:
             )
             return self.create_task(fields, identity)
 
-    def delete_task(self, task_id, force=False):
+    def delete_task(self, task_id, force=False, delete_output_models=True):
+        """Delete a task and its outputs, as delete_task in ClearML Server's
+        bll/task/task_operations.py. Raises TaskCannotBeDeleted unless the task is created or
+        archived, or force is set; its children's parent becomes '__DELETED__<id>'."""
         with self.transaction():
             task = self.get_task(task_id)
-            if task["status"] == "in_progress" and not force:
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is in progress: stop it first or delete with force")
+            if (task["status"] != "created" and "archived" not in task["system_tags"]
+                    and not force):
+                raise errors.TaskCannotBeDeleted(
+                    f"task {task_id} is {task['status']}: delete with force", task=task_id,
+                    expected="created", current=task["status"])
             self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
-            events = self.db.execute("DELETE FROM events WHERE task = ?", (task_id,)).rowcount
-            children = self.db.execute("UPDATE tasks SET parent = NULL WHERE parent = ?",
-                                       (task_id,)).rowcount
-            models = self.db.execute("UPDATE models SET task = NULL WHERE task = ?",
-                                     (task_id,)).rowcount
+            cleanup = self._cleanup_task(task, force, delete_output_models,
+                                         f"__DELETED__{task_id}")
             self.db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
-            return {"deleted": 1, "updated_children": children, "updated_models": models,
-                    "events": {"deleted": events}}
+            return dict(cleanup, deleted=True)
+
+    def publish_task(self, task_id, force=False, publish_model=True, status_reason="",
+                     status_message=""):
+        """Publish a task and its last output model (publish_task in ClearML Server's
+        bll/task/task_operations.py); raises InvalidTaskStatus when the task may not become
+        published and force is not set."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            if not force:
+                check_transition(task["status"], "published")
+            output = task["models"].get("output") or []
+            if publish_model and output:
+                row = self.db.execute("SELECT ready FROM models WHERE id = ?",
+                                      (output[-1]["model"],)).fetchone()
+                if row is not None and not row["ready"]:
+                    self.publish_model(output[-1]["model"])
+            return self.set_task_status(task_id, "published", force=True,
+                                        status_reason=status_reason,
+                                        status_message=status_message)
+
+    def archive_task(self, task_id, archive=True):
+        """Add or remove the 'archived' system tag; archiving also dequeues a queued task and
+        stops a running one (archive_task in ClearML Server's bll/task/task_operations.py).
+        Returns whether the tags changed."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            if archive and task["status"] in ("queued", "in_progress"):
+                self.set_task_status(task_id, "stopped" if task["status"] == "in_progress"
+                                     else task["enqueue_status"] or "created", force=True,
+                                     extra={"enqueue_status": None})
+            return self.set_system_tag(task_id, "archived", archive)
 
     def set_system_tag(self, task_id, tag, present):
         with self.transaction():
             task = self.get_task(task_id)
             tags = [t for t in task["system_tags"] if t != tag] + ([tag] if present else [])
-            self._update("tasks", task_id, {"system_tags": tags, "last_update": now()})
+            stamp = now()
+            self._update("tasks", task_id, {"system_tags": tags, "last_update": stamp,
+                                            "last_change": stamp})
             return tags != task["system_tags"]
+
+    def _task_for_update(self, task_id, force, any_status=False):
+        """The task, if it may be edited: created, or in progress too with force
+        (get_task_for_update in ClearML Server's bll/task/utils.py); else InvalidTaskStatus."""
+        task = self.get_task(task_id)
+        allowed = ("created", "in_progress") if force else ("created",)
+        if not any_status and task["status"] not in allowed:
+            raise errors.InvalidTaskStatus(
+                f"task {task_id} is {task['status']}: expected created", status=task["status"])
+        return task
+
+    def delete_hyper_params(self, task_id, keys, force=False):
+        """Delete hyperparameters given as (section, name) pairs, a whole section when name
+        is empty; the 'properties' section alone is deletable in any status (delete_params in
+        ClearML Server's bll/task/hyperparams.py). Returns 1 when the task changed."""
+        keys = [(section.lower() if section.lower() == "properties" else section, name)
+                for section, name in keys]
+        whole = {section for section, name in keys if not name}
+        if any(name and section in whole for section, name in keys):
+            raise errors.FieldsConflict("Cannot delete section field if the whole section was "
+                                        "scheduled for deletion")
+        with self.transaction():
+            task = self._task_for_update(
+                task_id, force, any_status=all(s == "properties" for s, _ in keys))
+            sections = {k: dict(v) for k, v in task["hyperparams"].items() if k not in whole}
+            for section, name in keys:
+                sections.get(section, {}).pop(name, None)
+            changed = sections != task["hyperparams"]
+            self._update("tasks", task_id, {"hyperparams": sections, "last_change": now()})
+            return int(changed)
+
+    def delete_configuration(self, task_id, names, force=False):
+        """Delete configuration items by name (delete_configuration in ClearML Server's
+        bll/task/hyperparams.py); returns 1 when the task changed."""
+        with self.transaction():
+            task = self._task_for_update(task_id, force)
+            items = {k: v for k, v in task["configuration"].items() if k not in names}
+            self._update("tasks", task_id, {"configuration": items, "last_change": now()})
+            return int(items != task["configuration"])
 
     def update_artifacts(self, task_id, artifacts, remove=False):
         """Add, replace (same key and mode) or remove task artifacts; returns how many."""
@@ -482,6 +537,26 @@ class Storage:
             models[kind] = entries + [{"name": name, "model": model_id, "updated": now()}]
             self._update("tasks", task_id, {"models": models, "last_update": now()})
 
+    def stop_non_responsive_tasks(self, threshold_sec):
+        """Stop the in_progress tasks not updated for threshold_sec; returns their ids.
+
+        As ClearML Server's watchdog does (apiserver/bll/task/non_responsive_tasks_watchdog.py):
+        status stopped, reason and message "Forced stop (non-responsive)".
+        """
+        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=threshold_sec)).isoformat(
+            timespec="milliseconds")
+        with self.transaction():
+            ids = [row["id"] for row in self.db.execute(
+                "SELECT id FROM tasks WHERE status = 'in_progress' AND last_update < ?",
+                (cutoff,))]
+            stamp = now()
+            for task_id in ids:
+                self._update("tasks", task_id, {
+                    "status": "stopped", "status_reason": NON_RESPONSIVE,
+                    "status_message": NON_RESPONSIVE, "status_changed": stamp,
+                    "last_update": stamp, "last_change": stamp})
+            return ids
+
     def ping_task(self, task_id):
         with self.transaction():
             self.get_task(task_id)
@@ -496,6 +571,15 @@ class Storage:
             if row is None:
                 self._create("queues", {"name": DEFAULT_QUEUE, "system_tags": ["default"]},
                              user="system", company="local")
+
+    def default_queue(self):
+        """The queue tagged 'default'; raises NoDefaultQueue (ClearML's queue_bll.get_default)."""
+        row = self.db.execute(
+            "SELECT * FROM queues WHERE EXISTS (SELECT 1 FROM json_each(system_tags)"
+            " WHERE value = 'default') ORDER BY created, rowid LIMIT 1").fetchone()
+        if row is None:
+            raise errors.NoDefaultQueue()
+        return _decode("queues", row)
 
     def get_queue(self, queue_id):
         queue = self._get("queues", queue_id)
@@ -530,35 +614,48 @@ class Storage:
                                      status_reason="queue deleted")
             self.db.execute("DELETE FROM queues WHERE id = ?", (queue_id,))
 
-    def enqueue_task(self, task_id, queue_id, status_reason="", status_message=""):
-        """Put a task at the end of a queue and mark it queued."""
+    def enqueue_task(self, task_id, queue_id, status_reason="", status_message="", force=False):
+        """Put a task at the end of a queue and mark it queued, remembering the status it had
+        (enqueue_task in ClearML Server's bll/task/task_operations.py). Raises
+        InvalidTaskStatus when the task may not become queued and force is not set."""
         with self.transaction():
             queue = self.get_queue(queue_id)
             task = self.get_task(task_id)
-            check_transition(task["status"], "queued")
+            if not force:
+                check_transition(task["status"], "queued")
+            before = task["status"]
+            if before == "queued" and task["enqueue_status"]:
+                before = task["enqueue_status"]
             execution = dict(task["execution"], queue=queue["id"])
             system_tags = [t for t in task["system_tags"] if t != "development"]
             result = self.set_task_status(
                 task_id, "queued", force=True, status_reason=status_reason,
-                status_message=status_message,
-                extra={"execution": execution, "system_tags": system_tags})
+                status_message=status_message, extra={
+                    "execution": execution, "system_tags": system_tags,
+                    "enqueue_status": before})
             self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
             self.db.execute("INSERT INTO queue_entries (queue, task, added) VALUES (?, ?, ?)",
                             (queue_id, task_id, now()))
-            result["fields"] = {k: v for k, v in result["fields"].items() if k != "execution"}
+            result["fields"] = {k: v for k, v in result["fields"].items()
+                                if k not in ("execution", "system_tags")}
             result["fields"]["execution.queue"] = queue_id
             return dict(result, queued=1)
 
-    def dequeue_task(self, task_id, new_status="created", status_reason="",
-                     status_message=""):
+    def dequeue_task(self, task_id, new_status=None, status_reason="", status_message=""):
+        """Take a task out of its queue; a queued or running task goes back to new_status, or
+        to the status it had when enqueued (dequeue_and_change_status in ClearML Server's
+        bll/task/task_bll.py); any other task is left as it is ({"updated": 0})."""
         with self.transaction():
             task = self.get_task(task_id)
-            if task["status"] != "queued":
-                raise errors.InvalidTaskStatus(
-                    f"task {task_id} is {task['status']}, not queued", status=task["status"])
-            result = self.set_task_status(task_id, new_status, force=True,
-                                          status_reason=status_reason,
-                                          status_message=status_message)
+            if new_status is not None and new_status not in TRANSITIONS:
+                raise errors.ValidationError(f"invalid task status: {new_status}")
+            self.db.execute("DELETE FROM queue_entries WHERE task = ?", (task_id,))
+            if task["status"] not in ("queued", "in_progress"):
+                return {"updated": 0, "dequeued": 1}
+            result = self.set_task_status(
+                task_id, new_status or task["enqueue_status"] or "created", force=True,
+                status_reason=status_reason, status_message=status_message,
+                extra={"enqueue_status": None})
             return dict(result, dequeued=1)
 
     def pop_queue(self, queue_id):
@@ -625,9 +722,6 @@ class Storage:
             " < timeout / 86400.0 ORDER BY id").fetchall()
         return [_decode("workers", row) for row in rows]
 
-    def get_worker(self, worker_id):
-        return self._get("workers", worker_id)
-
     def set_runtime_properties(self, worker_id, properties):
         with self.transaction():
             self._get("workers", worker_id)
@@ -641,17 +735,57 @@ class Storage:
     def create_model(self, fields, identity):
         with self.transaction():
             return self._create("models", fields, user=identity["user"],
-                                company=identity["company"])
+                                company=identity["company"], last_change=now())
 
     def edit_model(self, model_id, fields):
         with self.transaction():
             return self._edit("models", model_id, fields)
 
-    def delete_model(self, model_id):
+    def delete_model(self, model_id, force=False):
+        """Delete a model, as ModelBLL.delete_model in ClearML Server's bll/model: raises
+        ModelInUse when a task uses it as input, ModelCreatingTaskExists when the task that
+        made it is published, unless force is set (input references then become
+        '__DELETED__<id>')."""
         with self.transaction():
             model = self.get_model(model_id)
+            users = [row["id"] for row in self.db.execute(
+                "SELECT tasks.id FROM tasks, json_each(tasks.models, '$.input') AS input"
+                " WHERE json_extract(input.value, '$.model') = ?", (model_id,))]
+            if users and not force:
+                raise errors.ModelInUse("as execution model, use force=True to delete",
+                                        num_tasks=len(users))
+            for task_id in users:
+                task = self.get_task(task_id)
+                inputs = [dict(m, model=f"__DELETED__{model_id}") if m.get("model") == model_id
+                          else m for m in task["models"].get("input") or []]
+                self._update("tasks", task_id, {"models": dict(task["models"], input=inputs)})
+            creator = self.db.execute("SELECT status FROM tasks WHERE id = ?",
+                                      (model["task"],)).fetchone() if model["task"] else None
+            if creator and creator["status"] == "published" and not force:
+                raise errors.ModelCreatingTaskExists("and published, use force=True to delete",
+                                                     task=model["task"])
             self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
             return model
+
+    def archive_model(self, model_id, archive=True):
+        """Add or remove a model's 'archived' system tag; returns whether the tags changed."""
+        with self.transaction():
+            model = self.get_model(model_id)
+            tags = [t for t in model["system_tags"] if t != "archived"] + (
+                ["archived"] if archive else [])
+            stamp = now()
+            self._update("models", model_id, {"system_tags": tags, "last_update": stamp,
+                                              "last_change": stamp})
+            return tags != model["system_tags"]
+
+    def publish_model(self, model_id):
+        """Mark a model ready; raises ModelIsReady when it already is (ClearML Server's
+        ModelBLL.publish_model)."""
+        with self.transaction():
+            if self.get_model(model_id)["ready"]:
+                raise errors.ModelIsReady(f"model {model_id} is ready", model=model_id)
+            self._edit("models", model_id, {"ready": True})
+            return 1
 
     # Events.
 
@@ -714,15 +848,15 @@ class Storage:
         doc.setdefault("timestamp", int(datetime.now(timezone.utc).timestamp() * 1000))
         value = event.get("value") if event["type"] == "training_stats_scalar" else None
         self.db.execute(
-            "INSERT INTO events (task, type, iter, metric, variant, value, timestamp, doc)"
+            "INSERT INTO events (task, type, metric, variant, iter, value, timestamp, doc)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (event["task"], event["type"], event.get("iter") or 0, event.get("metric") or "",
-             event.get("variant") or "", value, int(doc["timestamp"]), json.dumps(doc)))
+            (event["task"], event["type"], *_metric_columns(event), value,
+             int(doc["timestamp"]), json.dumps(doc)))
 
     @staticmethod
     def _track_scalar(task, event):
-        metric, variant = event.get("metric") or "", event.get("variant") or ""
-        value, iteration = float(event["value"]), event.get("iter") or 0
+        metric, variant, iteration = _metric_columns(event)
+        value = float(event["value"])
         by_variant = task["last_metrics"].setdefault(_metric_key(metric), {})
         entry = by_variant.get(_metric_key(variant))
         if entry is None:
@@ -741,8 +875,9 @@ class Storage:
         task["last_iteration"] = max(task["last_iteration"], iteration)
 
     def get_events(self, task_id, event_type=None, metric=None, variant=None, order="asc",
-                   limit=None, after_id=None):
-        """A task's events, oldest first (or newest first with order='desc')."""
+                   limit=None, after_id=None, from_timestamp=None):
+        """A task's events, oldest first (or newest first with order='desc'), those after
+        after_id or from_timestamp (in that order) only when given."""
         where, args = ["task = ?"], [task_id]
         if event_type:
             types = event_type if isinstance(event_type, list) else [event_type]
@@ -755,13 +890,17 @@ class Storage:
         if after_id is not None:
             where.append("id < ?" if order == "desc" else "id > ?")
             args.append(after_id)
+        if from_timestamp is not None:
+            where.append("timestamp < ?" if order == "desc" else "timestamp > ?")
+            args.append(int(from_timestamp))
         direction = "DESC" if order == "desc" else "ASC"
         sql = (f"SELECT id, doc FROM events WHERE {' AND '.join(where)}"
                f" ORDER BY timestamp {direction}, id {direction}")
         if limit is not None:
             sql += " LIMIT ?"
             args.append(int(limit))
-        return [dict(json.loads(row["doc"]), _seq=row["id"]) for row in self.db.execute(sql, args)]
+        return [dict(json.loads(row["doc"]), _seq=row["id"])
+                for row in self.db.execute(sql, args)]
 
     def scalar_series(self, task_ids):
         """{task: {metric: {variant: [(iter, value, timestamp ms), ...]}}} of the given tasks'

@@ -1,6 +1,5 @@
-"""Starting the server: printed settings, credentials kept or given, writes surviving kill -9."""
+"""Starting the server: printed settings, credentials kept or given, one default queue."""
 import json
-import signal
 
 import requests
 
@@ -33,18 +32,6 @@ def test_given_credentials_are_used(tmp_path):
         stop_server(given)
     stored = json.loads((tmp_path / "data" / "credentials.json").read_text())
     assert stored["access_key"] == "MYKEY"
-
-
-def test_acknowledged_write_survives_kill_9(tmp_path):
-    first = start_server(tmp_path / "data", tmp_path / "home")
-    task = first.api("tasks.create", name="durable", type="training")["id"]
-    first.process.send_signal(signal.SIGKILL)
-    first.process.wait()
-    second = start_server(tmp_path / "data", tmp_path / "home")
-    try:
-        assert second.api("tasks.get_by_id", task=task)["task"]["name"] == "durable"
-    finally:
-        stop_server(second)
 
 
 def test_default_queue_is_not_duplicated_on_restart(tmp_path):

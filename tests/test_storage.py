@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from clearml_local import errors
+from clearml_local.database import REFERENCES_ENFORCED
 from clearml_local.storage import SCHEMA_VERSION, Storage
 
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
@@ -35,13 +36,16 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked.
+    old.db.execute("DROP INDEX events_task_time")  # What version 1 lacked,
+    old.db.execute("ALTER TABLE tasks DROP COLUMN enqueue_status")  # and versions 1 and 2.
+    old.db.execute("ALTER TABLE models DROP COLUMN last_change")
     old.db.execute("PRAGMA user_version = 1")
     old.close()
     upgraded = Storage(tmp_path / "db")
     indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}
     assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert "events_task_time" in indexes and upgraded.get_task(task)["name"] == "kept"
+    assert upgraded.get_task(task)["enqueue_status"] is None
 
 
 def test_newer_schema_is_refused(tmp_path):
@@ -89,30 +93,63 @@ def test_queue_keeps_order(storage):
     assert storage.pop_queue(queue) is None
 
 
-def test_concurrent_pops_never_share_an_entry(tmp_path):
-    first = Storage(tmp_path / "db")
-    queue = first.query("queues", {"name": "^default$"})[0]["id"]
-    ids = [first.create_task({"name": f"t{i}", "type": "training"}, IDENTITY) for i in range(40)]
-    for task in ids:
-        first.enqueue_task(task, queue)
-    taken = []
-
-    def drain():
-        store = Storage(tmp_path / "db")
-        while (entry := store.pop_queue(queue)) is not None:
-            taken.append(entry["task"])
-
-    threads = [threading.Thread(target=drain) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(taken) == sorted(ids)
-
-
 def test_clone_copies_definition_not_results(storage, task_id):
     storage.edit_task(task_id, {"hyperparams": {"General": {"a": {"value": "1"}}}})
     storage.set_task_status(task_id, "completed", force=True)
     clone = storage.get_task(storage.clone_task(task_id, IDENTITY, name="c"))
     assert (clone["status"], clone["parent"], clone["hyperparams"]) == (
         "created", task_id, {"General": {"a": {"value": "1"}}})
+
+
+def test_read_modify_write_units_lose_no_update(storage, task_id):
+    """Eight threads add parameters to one task by read, change, write back: as units, none
+    is lost (each writing unit holds the write lock from its read to its commit)."""
+    def add(name):
+        params = storage.get_task(task_id)["hyperparams"].get("General", {})
+        storage.edit_task(task_id, {"hyperparams": {"General": dict(params, **{name: {}})}})
+
+    def worker(thread):
+        for n in range(25):
+            storage.run("add", add, f"p{thread}_{n}")
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(storage.get_task(task_id)["hyperparams"]["General"]) == 200
+
+
+def test_failed_inner_write_is_undone_and_outer_one_kept(storage, task_id):
+    with storage.transaction():
+        with pytest.raises(errors.InvalidTaskStatus):
+            with storage.transaction():
+                storage.edit_task(task_id, {"name": "undone"})
+                storage.set_task_status(task_id, "published")  # created -> published: refused
+        storage.edit_task(task_id, {"comment": "kept"})
+    task = storage.get_task(task_id)
+    assert (task["name"], task["comment"]) == ("t", "kept")
+
+
+def test_catastrophic_regex_is_cut_off_with_a_400(tmp_path):
+    store = Storage(tmp_path / "db", regex_seconds=0.2)
+    store.create_task({"name": "a" * 40 + "!", "type": "training"}, IDENTITY)
+    select = "SELECT id FROM tasks WHERE name REGEXP ?"
+    with pytest.raises(errors.ValidationError, match="simplify"):
+        store.run("get_all", lambda: store.db.execute(select, ("^(a|a)*$",)).fetchall())
+
+
+def test_older_database_upgrades_to_enforced_references(tmp_path):
+    old = Storage(tmp_path / "db")
+    task = old.create_task({"name": "orphan", "type": "training"}, IDENTITY)
+    old.close()
+    raw = sqlite3.connect(tmp_path / "db")  # References were not enforced before.
+    raw.execute("UPDATE tasks SET project = 'deleted project' WHERE id = ?", (task,))
+    raw.execute(f"PRAGMA user_version = {REFERENCES_ENFORCED - 1}")
+    raw.commit()
+    raw.close()
+    upgraded = Storage(tmp_path / "db")
+    assert upgraded.get_task(task)["project"] is None
+    assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []
+    with pytest.raises(errors.ValidationError, match="project that does not exist"):
+        upgraded.edit_task(task, {"project": "deleted project"})

@@ -3,10 +3,14 @@ import logging
 from datetime import datetime, timezone
 
 from .. import errors, jsonio
-from . import field, id_list
+from ..storage import last_metric_entries
+from . import event_selection, field, id_list
 
 log = logging.getLogger("clearml_local.events")
 NOT_FINITE = "event holds NaN or Infinity: numbers must be finite"
+# The iteration of single value scalars (Logger.report_single_value); ClearML Server's
+# SINGLE_SCALAR_ITERATION in bll/event/event_common.py, left out of the scalar histograms.
+SINGLE_VALUE_ITERATION = -(2 ** 31)
 
 
 def add_batch(call):
@@ -55,6 +59,8 @@ def scalar_metrics_iter_histogram(call):
     call.storage.get_task(task_id)
     result = {}
     for event in call.storage.get_events(task_id, "training_stats_scalar"):
+        if event.get("iter") == SINGLE_VALUE_ITERATION:
+            continue
         series = result.setdefault(event.get("metric", ""), {}).setdefault(
             event.get("variant", ""), {"x": [], "y": [], "name": event.get("variant", "")})
         series["x"].append(_x(event, key))
@@ -71,37 +77,59 @@ def _x(event, key):
 
 
 def get_task_log(call):
-    """The last batch_size console events of a task, oldest first unless order is desc."""
+    """batch_size console events of a task from from_timestamp (default: the newest) towards
+    earlier ones, or later ones when navigate_earlier is false; answered in that order unless
+    order asks otherwise (events.get_task_log 2.9+ in ClearML Server's services/events.py)."""
     task_id = field(call, "task")
     call.storage.get_task(task_id)
-    batch_size = field(call, "batch_size", int, required=False, default=500)
-    order = field(call, "order", required=False, default="desc")
-    newest = call.storage.get_events(task_id, "log", order="desc", limit=batch_size)
-    events = newest if order == "desc" else list(reversed(newest))
+    earlier = field(call, "navigate_earlier", bool, required=False, default=True)
+    order = field(call, "order", required=False)
+    if order not in (None, "asc", "desc"):
+        raise errors.ValidationError(f"order must be asc or desc, not {order!r}")
+    events = call.storage.get_events(
+        task_id, "log", order="desc" if earlier else "asc",
+        limit=field(call, "batch_size", int, required=False, default=5000),
+        from_timestamp=field(call, "from_timestamp", int, required=False))
+    if order == ("asc" if earlier else "desc"):
+        events.reverse()
     return {"events": _public(events), "returned": len(events),
             "total": call.storage.count_events(task_id, "log")}
 
 
 def get_task_events(call):
+    """A task's events by iteration (ascending unless order is desc), batch_size at a time;
+    total counts them all and scroll_id continues after the last one answered
+    (events.get_task_events in ClearML Server's services/events.py)."""
     task_id = field(call, "task")
     call.storage.get_task(task_id)
     event_type = field(call, "event_type", required=False)
-    events = call.storage.get_events(
-        task_id, event_type, field(call, "metric", required=False), order=field(
-            call, "order", required=False, default="asc"),
-        limit=field(call, "batch_size", int, required=False, default=500))
-    return {"events": _public(events), "returned": len(events), "total": len(events),
-            "scroll_id": None}
+    order = field(call, "order", required=False, default="asc")
+    if order not in ("asc", "desc"):
+        raise errors.ValidationError(f"order must be asc or desc, not {order!r}")
+    wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
+    events = sorted((e for e in call.storage.get_events(
+        task_id, None if event_type in (None, "all") else event_type)
+        if event_selection.selected(e, wanted)), reverse=order == "desc",
+        key=lambda e: (e.get("iter") or 0, e.get("timestamp") or 0, e["_seq"]))
+    start = event_selection.positions(field(call, "scroll_id", required=False)).get("offset", 0)
+    page = events[start:start + field(call, "batch_size", int, required=False, default=500)]
+    return {"events": _public(page), "returned": len(page), "total": len(events),
+            "scroll_id": event_selection.scroll_id({"offset": start + len(page)})}
 
 
 def get_task_plots(call):
-    """The plots of a task's last iters iterations."""
+    """The last iters plots of each metric and variant, metric and variant ascending, newest
+    first within each (EventBLL.get_task_plots in ClearML Server's bll/event/event_bll.py)."""
     task_id = field(call, "task")
     call.storage.get_task(task_id)
     iters = field(call, "iters", int, required=False, default=1)
-    plots = call.storage.get_events(task_id, "plot")
-    latest = sorted({p.get("iter") or 0 for p in plots})[-iters:] if plots else []
-    plots = [p for p in plots if (p.get("iter") or 0) in latest]
+    wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
+    by_plot = {}
+    for plot in call.storage.get_events(task_id, "plot"):
+        if event_selection.selected(plot, wanted):
+            by_plot.setdefault((plot.get("metric", ""), plot.get("variant", "")), []).append(plot)
+    plots = [plot for key in sorted(by_plot) for plot in sorted(
+        by_plot[key], key=lambda p: p.get("iter") or 0, reverse=True)[:iters]]
     return {"plots": _public(plots), "returned": len(plots), "total": len(plots),
             "scroll_id": None}
 
@@ -116,28 +144,64 @@ def get_task_metrics(call):
 
 
 def get_scalar_metrics_and_variants(call):
-    task = call.storage.get_task(field(call, "task"))
     result = {}
-    for variants in task["last_metrics"].values():
-        for entry in variants.values():
-            result.setdefault(entry["metric"], {})[entry["variant"]] = {
-                "name": entry["variant"]}
+    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+        result.setdefault(entry["metric"], {})[entry["variant"]] = {"name": entry["variant"]}
     return {"metrics": result}
 
 
 def get_task_latest_scalar_values(call):
-    task = call.storage.get_task(field(call, "task"))
     metrics = {}
-    for variants in task["last_metrics"].values():
-        for entry in variants.values():
-            metrics.setdefault(entry["metric"], []).append(
-                {"name": entry["variant"], "last_value": entry["value"]})
+    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+        metrics.setdefault(entry["metric"], []).append(
+            {"name": entry["variant"], "last_value": entry["value"]})
     return {"metrics": [{"name": name, "variants": variants}
                         for name, variants in metrics.items()]}
 
 
+def get_task_single_value_metrics(call):
+    """The single values (Logger.report_single_value) of each task that reported any."""
+    wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
+    answer = []
+    for task_id in id_list(call, "tasks"):
+        task = call.storage.get_task(task_id)
+        values = [{key: event.get(key) for key in ("metric", "variant", "value", "timestamp")}
+                  for event in call.storage.get_events(task_id, "training_stats_scalar")
+                  if event.get("iter") == SINGLE_VALUE_ITERATION
+                  and event_selection.selected(event, wanted)]
+        if values:
+            answer.append({"task": task_id, "task_name": task["name"], "values": values})
+    return {"tasks": answer}
+
+
 def debug_images(call):
-    return {"metrics": [], "scroll_id": None}
+    """Debug image events, iters iterations per task at a time, newest first unless
+    navigate_earlier is false; scroll_id continues where the previous answer stopped
+    (events.debug_images 2.7+ in ClearML Server's services/events.py). The 2.1 form, with task
+    instead of metrics, answers that task's images of its last iters iterations."""
+    iters = field(call, "iters", int, required=False, default=1)
+    if call.data.get("metrics") is None and call.data.get("task") is not None:
+        task_id = field(call, "task")
+        images = event_selection.page(call.storage, task_id, None, iters, True, None)
+        return {"task": task_id, "images": _public(images), "returned": len(images),
+                "total": len(images), "scroll_id": None}
+    requested = field(call, "metrics", list)
+    if not all(isinstance(m, dict) and isinstance(m.get("task"), str) for m in requested):
+        raise errors.ValidationError("each metrics item needs a task")
+    earlier = field(call, "navigate_earlier", bool, required=False, default=True)
+    positions = {} if field(call, "refresh", bool, required=False) else \
+        event_selection.positions(field(call, "scroll_id", required=False))
+    metrics = []
+    for task_id in dict.fromkeys(m["task"] for m in requested):
+        wanted = event_selection.metric_variants([m for m in requested if m["task"] == task_id
+                                   and m.get("metric") is not None])
+        events = event_selection.page(call.storage, task_id, wanted, iters, earlier,
+                                        positions.get(task_id))
+        iterations = event_selection.by_iteration(_public(events), earlier)
+        if iterations:
+            positions[task_id] = iterations[-1]["iter"]
+        metrics.append({"task": task_id, "iterations": iterations})
+    return {"metrics": metrics, "scroll_id": event_selection.scroll_id(positions)}
 
 
 def delete_for_task(call):

@@ -1,6 +1,7 @@
 """The models.* service: registered models, their files' URIs and the tasks that made them."""
+from .. import errors
 from ..storage import MODEL_EDITABLE
-from . import field, object_fields, query
+from . import field, id_list, object_fields, query
 
 
 def _fields(call):
@@ -39,7 +40,7 @@ def edit(call):
 
 
 def set_ready(call):
-    call.storage.edit_model(field(call, "model"), {"ready": True})
+    call.storage.publish_model(field(call, "model"))
     return {"updated": 1}
 
 
@@ -76,5 +77,38 @@ def add_or_update_metadata(call):
 
 
 def delete(call):
-    model = call.storage.delete_model(field(call, "model"))
-    return {"deleted": 1, "url": model["uri"]}
+    model = call.storage.delete_model(field(call, "model"),
+                                      field(call, "force", bool, required=False, default=False))
+    return {"deleted": True, "url": model["uri"]}
+
+
+def _many(call, action):
+    """A batch answer as ClearML Server's run_batch_operation gives it: per id, a result or
+    the error that stopped it."""
+    succeeded, failures = [], []
+    for model_id in id_list(call, "ids"):
+        try:
+            succeeded.append(dict(action(model_id), id=model_id))
+        except errors.APIError as exc:
+            failures.append({"id": model_id, "error": {"codes": [exc.code, exc.subcode],
+                                                       "msg": exc.message}})
+    return {"succeeded": succeeded, "failed": failures}
+
+
+def archive_many(call):
+    return _many(call, lambda model_id: {"archived": call.storage.archive_model(model_id)})
+
+
+def unarchive_many(call):
+    return _many(call, lambda model_id: {
+        "unarchived": call.storage.archive_model(model_id, archive=False)})
+
+
+def delete_many(call):
+    force = field(call, "force", bool, required=False, default=False)
+    return _many(call, lambda model_id: {
+        "deleted": True, "url": call.storage.delete_model(model_id, force)["uri"]})
+
+
+def publish_many(call):
+    return _many(call, lambda model_id: {"updated": bool(call.storage.publish_model(model_id))})

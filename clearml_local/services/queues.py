@@ -19,10 +19,8 @@ def get_all(call):
 
 
 def get_default(call):
-    queues = call.storage.query("queues", {"system_tags": ["default"]})
-    if not queues:
-        raise errors.NoDefaultQueue()
-    return {"id": queues[0]["id"], "name": queues[0]["name"]}
+    queue = call.storage.default_queue()
+    return {"id": queue["id"], "name": queue["name"]}
 
 
 def update(call):

@@ -65,50 +65,110 @@ def _status_change(status, counter):
 
 
 started = _status_change("in_progress", "started")
-completed = _status_change("completed", "completed")
 failed = _status_change("failed", "failed")
 stopped = _status_change("stopped", "stopped")
 closed = _status_change("closed", "closed")
-published = _status_change("published", "published")
+_completed = _status_change("completed", "completed")
+
+
+def _flag(call, name, default=False):
+    return field(call, name, bool, required=False, default=default)
+
+
+def _without_pipeline_steps(call):
+    """Refuse include_pipeline_steps=true, which this server does not implement."""
+    if _flag(call, "include_pipeline_steps"):
+        raise errors.NotSupported("include_pipeline_steps is not supported by this server")
+
+
+def _reason(call):
+    return {"status_reason": field(call, "status_reason", required=False, default=""),
+            "status_message": field(call, "status_message", required=False, default="")}
+
+
+def completed(call):
+    """Move a task to completed, and publish it too when asked (publish=true)."""
+    result = _completed(call)
+    if _flag(call, "publish"):
+        published_result = call.storage.publish_task(field(call, "task"), _flag(call, "force"),
+                                                     **_reason(call))
+        result = dict(result, published=1)
+        result["fields"]["status"] = published_result["fields"]["status"]
+    return result
+
+
+def publish(call):
+    return dict(call.storage.publish_task(field(call, "task"), _flag(call, "force"),
+                                          _flag(call, "publish_model", True), **_reason(call)),
+                published=1)
+
+
+def publish_many(call):
+    return _many(call, lambda task_id: call.storage.publish_task(
+        task_id, _flag(call, "force"), _flag(call, "publish_model", True), **_reason(call)))
 
 
 def stop(call):
-    return call.storage.stop_task(field(call, "task"), call.identity,
-                                  field(call, "force", bool, required=False, default=False),
+    _without_pipeline_steps(call)
+    return call.storage.stop_task(field(call, "task"), call.identity, _flag(call, "force"),
                                   field(call, "status_reason", required=False, default=""))
 
 
 def stop_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: call.storage.stop_task(
-        task_id, call.identity, field(call, "force", bool, required=False, default=False)))
+        task_id, call.identity, _flag(call, "force"),
+        field(call, "status_reason", required=False, default="")))
 
 
 def reset(call):
-    return call.storage.reset_task(field(call, "task"),
-                                   field(call, "force", bool, required=False, default=False),
-                                   field(call, "clear_all", bool, required=False, default=False))
+    return call.storage.reset_task(field(call, "task"), _flag(call, "force"), _flag(
+        call, "clear_all"), _flag(call, "delete_output_models", True))
+
+
+def _queue_id(call):
+    """The queue a tasks.enqueue names: by id, by name (created when missing, as ClearML
+    Server's enqueue_task does) or, when neither is given, the default queue."""
+    queue, queue_name = field(call, "queue", required=False), field(call, "queue_name",
+                                                                    required=False)
+    if queue and queue_name:
+        raise errors.ValidationError("Either queue id or queue name should be provided")
+    if queue:
+        return queue
+    if queue_name:
+        found = call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"})
+        return found[0]["id"] if found else call.storage.create_queue({"name": queue_name},
+                                                                      call.identity)
+    return call.storage.default_queue()["id"]
 
 
 def enqueue(call):
-    queue = field(call, "queue", required=False)
-    if queue is None:
-        queue_name = field(call, "queue_name", required=False)
-        queue = (call.storage.query("queues", {"name": f"^{re.escape(queue_name)}$"}) if queue_name else
-                 call.storage.query("queues", {"system_tags": ["default"]}))
-        if not queue:
-            raise errors.InvalidQueueId(f"no queue named {queue_name!r}" if queue_name
-                                        else errors.NoDefaultQueue.default_message)
-        queue = queue[0]["id"]
-    return call.storage.enqueue_task(
-        field(call, "task"), queue, field(call, "status_reason", required=False, default=""),
-        field(call, "status_message", required=False, default=""))
+    """Enqueue a task; with verify_watched_queue, also say whether a worker serves the queue."""
+    if not _flag(call, "update_execution_queue", True):
+        raise errors.NotSupported("update_execution_queue=false is not supported by this server")
+    queue = _queue_id(call)
+    result = call.storage.enqueue_task(field(call, "task"), queue, force=_flag(call, "force"),
+                                       **_reason(call))
+    if _flag(call, "verify_watched_queue"):
+        result["queue_watched"] = any(queue in worker["queues"]
+                                      for worker in call.storage.get_workers())
+    return result
+
+
+def enqueue_many(call):
+    queue = _queue_id(call)
+    return _many(call, lambda task_id: call.storage.enqueue_task(task_id, queue,
+                                                                 **_reason(call)))
 
 
 def dequeue(call):
-    return call.storage.dequeue_task(
-        field(call, "task"), field(call, "new_status", required=False, default="created"),
-        field(call, "status_reason", required=False, default=""),
-        field(call, "status_message", required=False, default=""))
+    return call.storage.dequeue_task(field(call, "task"), field(call, "new_status",
+                                                                required=False), **_reason(call))
+
+
+def dequeue_many(call):
+    return _many(call, lambda task_id: call.storage.dequeue_task(
+        task_id, field(call, "new_status", required=False), **_reason(call)))
 
 
 def clone(call):
@@ -131,8 +191,9 @@ def clone(call):
 
 
 def delete(call):
-    return call.storage.delete_task(field(call, "task"),
-                                    field(call, "force", bool, required=False, default=False))
+    _without_pipeline_steps(call)
+    return call.storage.delete_task(field(call, "task"), _flag(call, "force"),
+                                    _flag(call, "delete_output_models", True))
 
 
 def _many(call, action):
@@ -147,33 +208,32 @@ def _many(call, action):
 
 
 def archive(call):
-    return {"archived": sum(call.storage.set_system_tag(task_id, "archived", True)
+    _without_pipeline_steps(call)
+    return {"archived": sum(call.storage.archive_task(task_id)
                             for task_id in id_list(call, "tasks"))}
 
 
 def archive_many(call):
-    return _many(call, lambda task_id: {
-        "archived": call.storage.set_system_tag(task_id, "archived", True)})
+    _without_pipeline_steps(call)
+    return _many(call, lambda task_id: {"archived": call.storage.archive_task(task_id)})
 
 
 def unarchive_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: {
-        "unarchived": call.storage.set_system_tag(task_id, "archived", False)})
+        "unarchived": call.storage.archive_task(task_id, archive=False)})
 
 
 def delete_many(call):
+    _without_pipeline_steps(call)
     return _many(call, lambda task_id: call.storage.delete_task(
-        task_id, field(call, "force", bool, required=False, default=False)))
+        task_id, _flag(call, "force"), _flag(call, "delete_output_models", True)))
 
 
 def reset_many(call):
     return _many(call, lambda task_id: call.storage.reset_task(
-        task_id, field(call, "force", bool, required=False, default=False)))
-
-
-def enqueue_many(call):
-    queue = field(call, "queue")
-    return _many(call, lambda task_id: call.storage.enqueue_task(task_id, queue))
+        task_id, _flag(call, "force"), _flag(call, "clear_all"),
+        _flag(call, "delete_output_models", True)))
 
 
 def ping(call):
@@ -244,6 +304,25 @@ def edit_hyper_params(call):
     force = field(call, "force", bool, required=False, default=False) or properties_only
     call.storage.edit_task(task_id, {"hyperparams": sections}, force)
     return {"updated": 1}
+
+
+def delete_hyper_params(call):
+    """Delete hyperparameters ({section, name}) or whole sections ({section})."""
+    given = field(call, "hyperparams", list)
+    if not all(isinstance(item, dict) and isinstance(item.get("section"), str)
+               and isinstance(item.get("name", ""), str) for item in given):
+        raise errors.ValidationError("each hyperparameter needs a section")
+    return {"deleted": call.storage.delete_hyper_params(
+        field(call, "task"), [(item["section"], item.get("name") or "") for item in given],
+        _flag(call, "force"))}
+
+
+def delete_configuration(call):
+    names = field(call, "configuration", list)
+    if not all(isinstance(name, str) for name in names):
+        raise errors.FieldsTypeError("configuration must be a list of names")
+    return {"deleted": call.storage.delete_configuration(field(call, "task"), names,
+                                                         _flag(call, "force"))}
 
 
 def get_configurations(call):

@@ -41,10 +41,13 @@ PAGES = [
 
 
 def page_endpoint(page, as_json):
-    async def endpoint(request):
+    # A plain function: Starlette runs it on a worker thread, off the event loop.
+    def endpoint(request):
         request.state.json = as_json
         auth.identity(request)
-        data = page.build(request.app.state.server, request.query_params, **request.path_params)
+        server = request.app.state.server
+        data = server.storage.run(f"web {page.path}", page.build, server, request.query_params,
+                                  **request.path_params)
         if as_json:
             return JSONResponse(data)
         return render.html(request, page.template, data)
@@ -57,10 +60,11 @@ def page_routes(page):
             Route(page.path, page_endpoint(page, as_json=False))]
 
 
-async def sdk_link(request):
+def sdk_link(request):
     """The ClearML web app's experiment links (as the SDK prints them) → the experiment page."""
     auth.identity(request)
-    task = request.app.state.server.storage.get_task(request.path_params["task_id"])
+    storage = request.app.state.server.storage
+    task = storage.run("web sdk_link", storage.get_task, request.path_params["task_id"])
     section = experiment.section_of(request.path_params.get("section", ""))
     return RedirectResponse(f"/projects/{task.get('project') or '*'}/experiments/{task['id']}"
                             f"#{section}", status_code=302)

@@ -169,7 +169,7 @@ def _action(request):
     return action
 
 
-async def form_page(request):
+def form_page(request):
     """GET: which of the chosen experiments the action applies to, its fields, a confirm button."""
     request.state.json = request.url.path.endswith(".json")
     auth.identity(request)
@@ -181,12 +181,12 @@ async def form_page(request):
     return render.html(request, "action.html", data)
 
 
-async def perform(request):
+def perform(request):
     """POST: check the form, run the action on the eligible experiments, go back to next."""
     request.state.json = request.url.path.endswith(".json")
     auth.identity(request)
     action = _action(request)
-    form = await request.form()
+    form = dispatch.form(request)
     csrf.check(request, form)
     ids = _ids(form.getlist("ids"))
     values = {name: (form.get(name) or "").strip() for name in action.fields}

@@ -1,4 +1,6 @@
 """The one place the web UI changes anything: the API's own handler, with the API's checks."""
+from anyio import from_thread
+
 from ..api import Call
 from ..routes import ROUTES
 from . import auth
@@ -12,4 +14,12 @@ def call(request, endpoint, **data):
     """
     server = request.app.state.server
     identity = auth.identity(request)
-    return ROUTES[endpoint].handler(Call(endpoint, data, identity, server))
+    # One storage unit, as an API call is (Storage.run).
+    return server.storage.run(endpoint, ROUTES[endpoint].handler,
+                              Call(endpoint, data, identity, server))
+
+
+def form(request, **limits):
+    """The request's form. The routes that call handlers are plain functions, which Starlette
+    runs on a worker thread, off the event loop: this reads the form from there."""
+    return from_thread.run(lambda: request.form(**limits))

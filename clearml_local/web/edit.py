@@ -42,7 +42,7 @@ def _task(request):
     return dispatch.call(request, "tasks.get_by_id", task=request.path_params["task_id"])["task"]
 
 
-async def edit_page(request):
+def edit_page(request):
     """GET: the draft's fields in one form; a running or finished experiment says to clone it."""
     request.state.json = request.url.path.endswith(".json")
     auth.identity(request)
@@ -52,11 +52,11 @@ async def edit_page(request):
     return render.html(request, "edit.html", data)
 
 
-async def save(request):
+def save(request):
     """POST: check the form, then one tasks.edit call, which applies the API's own checks."""
     auth.identity(request)
     # Four fields a hyperparameter: frameworks connect hundreds of them.
-    form = await request.form(max_fields=MAX_FIELDS, max_part_size=MAX_VALUE)
+    form = dispatch.form(request, max_fields=MAX_FIELDS, max_part_size=MAX_VALUE)
     csrf.check(request, form)
     task = _task(request)
     values = _read(form)

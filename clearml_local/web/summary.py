@@ -1,6 +1,8 @@
 """Plain summaries of tasks shared by the pages: parameters, final metrics, times and links."""
 from datetime import datetime, timezone
 
+from ..storage import last_metric_entries
+
 RUNNING = ("queued", "in_progress")
 SEARCH_TYPES = ("optimizer", "controller")
 # Machine-monitoring scalars (":monitor:machine", ":monitor:gpu") are charts, not results.
@@ -21,12 +23,11 @@ def params(task):
 def metrics(task):
     """{"metric/variant": {metric, variant, last, min, max, count}} of a task's scalars."""
     result = {}
-    for variants in (task.get("last_metrics") or {}).values():
-        for entry in variants.values():
-            result[metric_key(entry["metric"], entry["variant"])] = {
-                "metric": entry["metric"], "variant": entry["variant"],
-                "last": entry.get("value"), "min": entry.get("min_value"),
-                "max": entry.get("max_value"), "count": entry.get("count", 0)}
+    for entry in last_metric_entries(task):
+        result[metric_key(entry["metric"], entry["variant"])] = {
+            "metric": entry["metric"], "variant": entry["variant"],
+            "last": entry.get("value"), "min": entry.get("min_value"),
+            "max": entry.get("max_value"), "count": entry.get("count", 0)}
     return dict(sorted(result.items(), key=lambda item: _metric_order(item[1]["metric"])))
 
 

@@ -65,10 +65,10 @@ def _calls(move, queue_id, task_id, target):
                    ("queues.add_task", {"queue": target, "task": task_id})]}[move]
 
 
-async def move_entry(request):
+def move_entry(request):
     """POST: move a pending experiment up, down, to another queue, or out of its queue."""
     auth.identity(request)
-    form = await request.form()
+    form = dispatch.form(request)
     csrf.check(request, form)
     queue_id, task_id = request.path_params["queue_id"], request.path_params["task_id"]
     move, target = form.get("move"), form.get("queue") or ""

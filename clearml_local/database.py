@@ -1,0 +1,234 @@
+"""The SQLite connections: WAL, one writer and many readers, one transaction per unit."""
+import contextlib
+import functools
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import regex
+
+from . import errors
+
+SCHEMA_VERSION = 4
+REFERENCES_ENFORCED = 4  # The version from which PRAGMA foreign_keys is on.
+# Each migration upgrades the schema from the version before it; key = version reached.
+# schema.sql is always the newest schema, for new databases.
+MIGRATIONS = {
+    # The console's last lines are read newest first: an index in that order spares a sort of
+    # every log event of the task.
+    2: "CREATE INDEX events_task_time ON events (task, type, timestamp, id);",
+    # ClearML Server's task.enqueue_status (what a dequeue returns to) and model.last_change.
+    3: "ALTER TABLE tasks ADD COLUMN enqueue_status TEXT;"
+       "ALTER TABLE models ADD COLUMN last_change TEXT;",
+    # From here on, the REFERENCES of schema.sql are enforced (PRAGMA foreign_keys):
+    # references to objects deleted before are cleared first, as a delete clears them now.
+    REFERENCES_ENFORCED: (
+        "UPDATE tasks SET project = NULL WHERE project NOT IN (SELECT id FROM projects);\n"
+        "DELETE FROM queue_entries WHERE queue NOT IN (SELECT id FROM queues);\n"),
+}
+# The time a unit's regular expressions may take in all (name filters are regexes).
+REGEX_SECONDS = 1.0
+
+
+def _regexp(pattern, value, timeout=None, flags=regex.IGNORECASE):
+    """Whether value matches pattern (ClearML's name filters ignore case).
+
+    Raises InvalidRegex for a malformed pattern and TimeoutError past timeout seconds (of CPU
+    time, as `regex` counts them: a busy machine stretches them in wall time). The `regex`
+    module bounds the time and releases the GIL while it matches, so a catastrophic pattern
+    neither runs away nor stalls the server's other threads.
+    """
+    if value is None:
+        return False
+    try:
+        return regex.search(pattern, str(value), flags, timeout=timeout,
+                            concurrent=True) is not None
+    except regex.error as exc:
+        raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
+
+
+class _NeedsWriter(BaseException):
+    """A read-only unit tried to write. A BaseException, so no handler's `except` swallows it
+    on its way to Database.run, which then runs the unit again as a writer."""
+
+
+class Database:
+    """SQLite in WAL mode: one writer, many readers, and the units that use them.
+
+    The rule: every API call and web page is one unit, run by `run` on a worker thread. A unit
+    is one transaction, so a handler that reads, changes and writes back (edit_hyper_params,
+    update_for_task, ...) is atomic without further care:
+    - a unit that only reads runs in a read transaction: a snapshot, concurrent with other
+      readers and with the writer;
+    - a unit that writes holds the single write lock (BEGIN IMMEDIATE) from its first
+      statement to its commit, so what it read is still true when it writes.
+    Called outside a unit (tests, start-up), each write method is a transaction of its own.
+    Inside a transaction, each write method is a savepoint: when it raises, its own writes are
+    undone and the caller may carry on (tasks.*_many).
+    Durability: a commit survives the process being killed; a power cut may cost the last
+    commits (WAL with synchronous = NORMAL).
+    """
+
+    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+        self.path = Path(path)
+        self.regex_seconds = regex_seconds
+        self._local = threading.local()  # The connection and unit state of this thread.
+        self._idle = []  # Connections no unit is using, reused by the next units.
+        self._loose = []  # Connections of threads that call storage outside a unit.
+        self._pool_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._writers = set()  # Keys of the units known to write.
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self._migrate()
+
+    def _connect(self):
+        db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                             timeout=30)
+        db.row_factory = sqlite3.Row
+        db.create_function("REGEXP", 2, self._bounded(regex.IGNORECASE), deterministic=True)
+        # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost
+        # the last commits.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    @property
+    def db(self):
+        """This thread's connection: its unit's, or one of its own outside units."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+            with self._pool_lock:
+                self._loose.append(db)
+        return db
+
+    def close(self):
+        with self._pool_lock:
+            for db in self._idle + self._loose:
+                db.close()
+            self._idle, self._loose = [], []
+        self._local = threading.local()
+
+    def run(self, key, function, *args, **kwargs):
+        """function(*args, **kwargs) as one unit (see the class docstring); key names its kind.
+
+        A unit first runs as a reader; when it tries to write, it is rolled back and run again
+        as a writer, and units of that key start as writers from then on. So function must
+        have no effect outside storage before its first write.
+        Raises ValidationError when its regular expressions took over regex_seconds in all.
+        """
+        call = functools.partial(function, *args, **kwargs)
+        if getattr(self._local, "unit", False):
+            return call()
+        if key not in self._writers:
+            try:
+                return self._unit(False, call)
+            except _NeedsWriter:
+                self._writers.add(key)
+        return self._unit(True, call)
+
+    def _unit(self, write, call):
+        local = self._local
+        outer = getattr(local, "db", None)
+        with self._pool_lock:
+            local.db = self._idle.pop() if self._idle else None
+        local.db = local.db or self._connect()
+        local.unit, local.regex_deadline, local.regex_error = True, (
+            time.monotonic() + self.regex_seconds), None
+        try:
+            if write:
+                with self.transaction():
+                    return call()
+            local.reading = True
+            local.db.execute("BEGIN")
+            try:
+                return call()
+            finally:
+                if local.db.in_transaction:  # A read transaction has nothing to commit.
+                    local.db.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            if local.regex_error:  # SQLite reports a function's exception as its own.
+                raise local.regex_error from None
+            raise
+        finally:
+            local.unit = local.reading = False
+            local.regex_deadline = None
+            with self._pool_lock:
+                self._idle.append(local.db)
+            local.db = outer
+
+    def _bounded(self, flags):
+        """A REGEXP function for SQL whose calls in one unit take regex_seconds in all."""
+        def match(pattern, value):
+            deadline = getattr(self._local, "regex_deadline", None)
+            remaining = deadline - time.monotonic() if deadline else self.regex_seconds
+            try:
+                if remaining <= 0:
+                    raise TimeoutError
+                return _regexp(pattern, value, remaining, flags)
+            except TimeoutError:
+                error = errors.ValidationError(
+                    f"regular expression {pattern!r} took over {self.regex_seconds:g} s to "
+                    "match: simplify it", pattern=pattern)
+            except errors.APIError as exc:
+                error = exc
+            # SQLite reports an exception of a function as its own OperationalError; run()
+            # then raises this one instead.
+            self._local.regex_error = error
+            raise error
+        return match
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Run the block in one write transaction; a nested block is a savepoint in it.
+
+        Raises ValidationError when the block breaks a REFERENCES of schema.sql, and undoes
+        the block's writes whatever it raises.
+        """
+        local = self._local
+        if getattr(local, "reading", False):
+            raise _NeedsWriter()
+        depth = getattr(local, "depth", 0)
+        begin, undo, end = (("BEGIN IMMEDIATE", "ROLLBACK", "COMMIT") if not depth else
+                            (f"SAVEPOINT s{depth}", f"ROLLBACK TO s{depth}", f"RELEASE s{depth}"))
+        with self._write_lock if not depth else contextlib.nullcontext():
+            db = self.db
+            db.execute(begin)
+            local.depth = depth + 1
+            try:
+                yield db
+            except BaseException as exc:
+                # SQLite rolls back on its own after some errors (a full disk): undoing again
+                # would hide the real error behind "no transaction is active".
+                if db.in_transaction:
+                    db.execute(undo)
+                    if depth:
+                        db.execute(end)
+                if isinstance(exc, sqlite3.IntegrityError) and "FOREIGN KEY" in str(exc):
+                    raise errors.ValidationError(
+                        "the change would leave a task with a project that does not exist, or "
+                        "a queue entry with a queue that does not exist") from None
+                raise
+            else:
+                db.execute(end)
+            finally:
+                local.depth = depth
+
+    def _migrate(self):
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}, newer than this server's "
+                f"{SCHEMA_VERSION}: upgrade the server")
+        if version == 0:
+            script = Path(__file__).with_name("schema.sql").read_text()
+        else:
+            script = "".join(MIGRATIONS[target]
+                             for target in range(version + 1, SCHEMA_VERSION + 1))
+        if version < SCHEMA_VERSION:
+            # executescript commits on its own, so the upgrade carries its own transaction.
+            with self._write_lock:
+                self.db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\n"
+                    "COMMIT;")
