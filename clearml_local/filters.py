@@ -245,7 +245,7 @@ class _Compiler:
             part = key.split(".")[1]
             return (f"(SELECT json_extract(value, '$.model') AS value"
                     f" FROM json_each({column}, '$.{part}'))"), None
-        return None, f"json_extract({column}, {_json_path(rest)})"
+        return None, f"json_extract({column}, {_json_path(rest, key)})"
 
     def list_field(self, key, value):
         """clearml-server GetMixin.get_list_field_query: OR by default, '-' and __$ operators."""
@@ -372,7 +372,7 @@ class _Compiler:
         head, _, rest = key.partition(".")
         if not rest:
             return f"typeof({expr}) = 'text' AND IREGEXP(?, {expr})", [pattern]
-        column, path = f"{self.table}.{head}", _json_path(rest)
+        column, path = f"{self.table}.{head}", _json_path(rest, key)
         return (f"json_type({column}, {path}) IN ('text', 'array') AND EXISTS (SELECT 1 FROM"
                 f" json_each({column}, {path}) WHERE type = 'text' AND IREGEXP(?, value))",
                 [pattern])
@@ -420,12 +420,13 @@ class _Compiler:
         return ", ".join(parts), []
 
 
-def _json_path(rest):
-    """A JSON path literal for SQLite from dotted keys, each unescaped as clearml-server
-    escapes them; a key with a double quote cannot be addressed and is refused."""
+def _json_path(rest, key):
+    """A JSON path literal for SQLite from the dotted keys rest (of the field path key), each
+    unescaped as clearml-server escapes them; a key with a double quote cannot be addressed
+    and is refused, naming the whole path."""
     keys = [_unescape(part) for part in rest.split(".")]
     if any('"' in k or not k for k in keys):
-        raise errors.ValidationError(f"invalid field path {rest!r}", field=rest)
+        raise errors.ValidationError(f"invalid field path {key!r}", field=key)
     return "'$" + "".join('."' + k.replace("'", "''") + '"' for k in keys) + "'"
 
 

@@ -176,3 +176,30 @@ def web_login(server, browser, tmp_path_factory):
     context.storage_state(path=str(path))
     context.close()
     return path
+
+
+# Agents shared by the pipeline and automation tests: one per queue, polling every second.
+FAST_POLL = {"CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "1"}
+
+
+@pytest.fixture(scope="session")
+def step_agent(server, tmp_path_factory):
+    """A clearml-agent daemon on queue 'flows' (pipeline steps, optimizer and scheduler jobs);
+    yields the queue's name."""
+    from support import start_agent, stop_process
+    server.api("queues.create", name="flows")
+    agent = start_agent(server, "flows", tmp_path_factory.mktemp("step_agent"), env=FAST_POLL)
+    yield "flows"
+    stop_process(agent)
+
+
+@pytest.fixture(scope="session")
+def services_agent(server, step_agent, tmp_path_factory):
+    """`clearml-agent daemon --services-mode` on queue 'services', where PipelineController.start()
+    and the decorator's default mode send the controller; its steps go to step_agent's queue."""
+    from support import start_agent, stop_process
+    server.api("queues.create", name="services")
+    agent = start_agent(server, "services", tmp_path_factory.mktemp("services_agent"),
+                        "--services-mode", env=FAST_POLL)
+    yield "services"
+    stop_process(agent)

@@ -38,12 +38,13 @@ def wait_for_status(server, task_id, statuses, timeout=120, log=None):
         time.sleep(0.5)
 
 
-def start_agent(server, queue, cwd, *extra):
-    """A real `clearml-agent daemon` on queue, writing its output to cwd/agent.log."""
+def start_agent(server, queue, cwd, *extra, env=None):
+    """A real `clearml-agent daemon` on queue, writing its output to cwd/agent.log; env adds
+    variables to the server's agent environment."""
     log = open(Path(cwd) / "agent.log", "w")
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "clearml-agent"), "daemon", "--queue", queue,
-         "--foreground", *extra], cwd=cwd, env=server.agent_env, stdout=log,
+         "--foreground", *extra], cwd=cwd, env={**server.agent_env, **(env or {})}, stdout=log,
         stderr=subprocess.STDOUT)
 
 
