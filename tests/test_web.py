@@ -401,3 +401,18 @@ def test_logout_needs_this_sessions_token(server, browser_session, token, logged
     browser_session.post(f"{server.web_url}/logout", data=form, timeout=10)
     still = browser_session.get(f"{server.web_url}/projects", allow_redirects=False, timeout=10)
     assert still.status_code == (303 if logged_out else 200)
+
+
+def test_a_project_past_the_api_page_size_is_listed_whole(server, web, browser_session):
+    """The table lists every experiment, beyond the 500 an API page holds."""
+    project = server.api("projects.create", name="web many experiments")["id"]
+    made = {server.api("tasks.create", name=f"e{n}", type="training", project=project,
+                       hyperparams={"Args": {"n": {"section": "Args", "name": "n",
+                                                   "value": str(n)}}})["id"]
+            for n in range(520)}
+    page = twin(server, web, f"/projects/{project}/experiments", sort="param:Args/n")
+    assert page["total"] == len(page["experiments"]) == 520
+    assert {row["id"] for row in page["experiments"]} == made
+    assert [row["params"]["Args/n"] for row in page["experiments"][:3]] == ["0", "1", "2"]
+    html = browser_session.get(f"{server.web_url}/projects/{project}/experiments", timeout=30)
+    assert len(re.findall(r'<tr data-id="(\w+)"', html.text)) == 520
