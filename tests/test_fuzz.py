@@ -16,7 +16,9 @@ import requests
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from clearml_local import services
+from starlette.routing import Route
+
+from clearml_local import services, web
 from clearml_local.routes import ROUTES
 from conftest import start_server, stop_server
 
@@ -175,3 +177,97 @@ def test_fuzzed_file_paths_never_crash(fuzzed, path):
         assert response.status_code in (200, 400, 404, 405), response.text
         if response.status_code != 200:  # '/.' reaches '/', the file server's plain-text page.
             assert response.json()["meta"]["result_code"] == response.status_code
+
+
+# The web UI: every route, its path parts and query strings fuzzed; its forms with a valid token.
+WEB = Path(services.__file__).parent.parent / "web"
+WEB_READS = re.compile(r'(?:query|form|query_params)\.(?:get|getlist)\("(\w+)"')
+# Fields every page is tried with: the API's paging and ordering, and a draft's edit rows.
+WEB_COMMON = ["page", "page_size", "order", "order_by", "ids", "next", "csrf_token", "p0.section",
+              "p0.name", "p0.value", "p0.key", "c0.name", "c0.value"]
+WEB_ROUTES = sorted({(method, route.path) for route in web.routes() if isinstance(route, Route)
+                     for method in route.methods - {"HEAD"}})
+WEB_VALUES = st.one_of(
+    st.text(st.characters(exclude_categories=()), max_size=20), st.sampled_from(SQL_LIKE[:-1]),
+    st.integers().map(str), st.just("9" * 30), st.just("(a+)+$"), st.just("x" * 20_000),
+    st.sampled_from(["all", "1", "-name", "metric:x", "param:a", "to", "up", "last", "min"]))
+
+HTTP_LINE_LIMIT = 16 * 1024  # h11's largest request line and headers (uvicorn's default).
+
+
+def url_part(text):
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+def web_fields(path):
+    """The query and form fields the route's module reads (found in its source), and common ones."""
+    page = next((page for page in web.PAGES if path in (page.path, page.path + ".json")), None)
+    route = next(r for r in web.routes() if isinstance(r, Route) and r.path == path)
+    module = inspect.getmodule(page.build if page else route.endpoint)
+    source = inspect.getsource(module)
+    return sorted({*WEB_READS.findall(source), *WEB_COMMON, *getattr(module, "FILTERS", ())})
+
+
+def web_requests(method, path, ids):
+    """A path with real ids or fuzzed parts in its placeholders, and a fuzzed query or form."""
+    holes = re.findall(r"\{(\w+)(?::path)?\}", path)
+    real = st.sampled_from([*ids, "*", *web.actions.ACTIONS])
+    fuzzed = st.text(st.characters(exclude_categories=()), max_size=30) | st.just("abc.json")
+    parts = st.tuples(*[st.one_of(real, real, real, fuzzed) for _ in holes])  # Mostly real.
+    fields = st.lists(st.tuples(st.sampled_from(web_fields(path)) | st.text(max_size=8),
+                                WEB_VALUES), max_size=8)
+
+    def build(drawn):
+        filled = path
+        for hole, part in zip(holes, drawn[0]):
+            filled = re.sub(r"\{" + hole + r"(?::path)?\}", url_part(part).replace("\\", "\\\\"),
+                            filled, count=1)
+        return filled, "&".join(f"{url_part(k)}={url_part(v)}" for k, v in drawn[1])
+    return st.tuples(parts, fields).map(build)
+
+
+@pytest.fixture(scope="module")
+def web_login(fuzzed):
+    """The login cookies and this session's form token, as a browser holds them."""
+    running, _, _ = fuzzed
+    login = requests.post(f"{running.web_url}/login", allow_redirects=False, timeout=10,
+                          data={"access_key": running.access_key,
+                                "secret_key": running.secret_key})
+    page = requests.get(f"{running.web_url}/projects", cookies=login.cookies, timeout=10).text
+    return login.cookies, re.search(r'<meta name="csrf-token" content="([\w-]+)">', page)[1]
+
+
+def send_web(method, url, body, cookies):
+    """The answer, or None when the HTTP layer refused a request line past its limit (it answers
+    400 and closes before the client has sent it all)."""
+    try:
+        return requests.request(method, url, data=body, cookies=cookies, timeout=30,
+                                allow_redirects=False,
+                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+        assert len(url) > HTTP_LINE_LIMIT, url[:300]
+        return None
+
+
+@pytest.mark.parametrize("method, path", WEB_ROUTES)
+def test_fuzzed_web_requests_are_answered_cleanly(fuzzed, web_login, method, path):
+    running, session, ids = fuzzed
+    cookies, token = web_login
+
+    @seed(int(os.environ.get("FUZZ_SEED", 0)) + zlib.crc32(f"{method} {path}".encode()))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(request=web_requests(method, path, ids))
+    def call(request):
+        filled, fields = request
+        if method == "GET":
+            url, body = running.web_url + filled + (f"?{fields}" if fields else ""), None
+        else:
+            url, body = running.web_url + filled, f"csrf_token={token}&{fields}"
+        response = send_web(method, url, body, cookies)
+        if response is not None:
+            assert response.status_code < 500, (url[:300], body and body[:300], response.text)
+            assert "Traceback" not in response.text and 'File "/' not in response.text
+        assert session.get(f"{running.api_url}/debug.ping", timeout=10).ok
+
+    call()

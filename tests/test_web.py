@@ -370,3 +370,49 @@ def test_junk_in_a_form_is_answered_never_with_a_500(server, browser_session, pa
     answer = browser_session.post(server.web_url + path, data=dict(form, csrf_token=token),
                                   timeout=10)
     assert answer.status_code < 500 and "Internal Server Error" not in answer.text
+
+
+def log_in(server, **headers):
+    return requests.post(f"{server.web_url}/login", allow_redirects=False, timeout=10,
+                         headers=headers, data={"access_key": server.access_key,
+                                                "secret_key": server.secret_key})
+
+
+def test_two_logins_in_one_second_get_different_form_tokens(server):
+    first, second = log_in(server), log_in(server)
+    tokens = [re.search(r'<meta name="csrf-token" content="(\w+)">', requests.get(
+        f"{server.web_url}/projects", cookies=login.cookies, timeout=10).text)[1]
+              for login in (first, second)]
+    assert tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}])
+def test_a_cross_site_login_is_refused(server, headers):
+    answer = log_in(server, **headers)
+    assert answer.status_code == 403 and "set-cookie" not in answer.headers
+
+
+@pytest.mark.parametrize("token, logged_out", [(None, False), ("forged", False),
+                                               ("valid", True)])
+def test_logout_needs_this_sessions_token(server, browser_session, token, logged_out):
+    form = {"csrf_token": csrf_token_of(browser_session, server, "/projects")
+            if token == "valid" else token} if token else {}
+    browser_session.post(f"{server.web_url}/logout", data=form, timeout=10)
+    still = browser_session.get(f"{server.web_url}/projects", allow_redirects=False, timeout=10)
+    assert still.status_code == (303 if logged_out else 200)
+
+
+def test_a_project_past_the_api_page_size_is_listed_whole(server, web, browser_session):
+    """The table lists every experiment, beyond the 500 an API page holds."""
+    project = server.api("projects.create", name="web many experiments")["id"]
+    made = {server.api("tasks.create", name=f"e{n}", type="training", project=project,
+                       hyperparams={"Args": {"n": {"section": "Args", "name": "n",
+                                                   "value": str(n)}}})["id"]
+            for n in range(520)}
+    page = twin(server, web, f"/projects/{project}/experiments", sort="param:Args/n")
+    assert page["total"] == len(page["experiments"]) == 520
+    assert {row["id"] for row in page["experiments"]} == made
+    assert [row["params"]["Args/n"] for row in page["experiments"][:3]] == ["0", "1", "2"]
+    html = browser_session.get(f"{server.web_url}/projects/{project}/experiments", timeout=30)
+    assert len(re.findall(r'<tr data-id="(\w+)"', html.text)) == 520

@@ -13,8 +13,8 @@ from starlette.templating import Jinja2Templates
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
-from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, projects,
-               render, searches, workers)
+from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, login,
+               projects, render, searches, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -88,8 +88,8 @@ async def home(request):
 def routes():
     return [
         Route("/", home),
-        Route("/login", auth.login, methods=["GET", "POST"]),
-        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/login", login.login, methods=["GET", "POST"]),
+        Route("/logout", login.logout, methods=["POST"]),
         *[route for page in PAGES for route in page_routes(page)],
         *[Route(f"/actions/{{action}}{suffix}", endpoint, methods=[method])
           for suffix in (".json", "") for method, endpoint in (

@@ -1,10 +1,5 @@
 """Who is asking: the API's own credentials, as a login cookie or an Authorization header."""
-import base64
-
-from starlette.responses import RedirectResponse
-
 from .. import errors
-from ..auth import TOKEN_LIFETIME
 
 COOKIE = "clearml_local_token"
 HOME = "/projects"
@@ -32,29 +27,3 @@ def safe_next(target):
             and "\\" not in target):
         return target
     return HOME
-
-
-async def login(request):
-    """GET: the login form; POST: check the access key pair, set the token cookie, go next."""
-    templates = request.app.state.templates
-    form = await request.form() if request.method == "POST" else {}
-    target = safe_next(form.get("next") or request.query_params.get("next"))
-    if request.method == "GET":
-        return templates.TemplateResponse(request, "login.html", {"next": target, "error": ""})
-    pair = f"{form.get('access_key', '').strip()}:{form.get('secret_key', '').strip()}"
-    try:
-        token = request.app.state.server.credentials.login(
-            "Basic " + base64.b64encode(pair.encode()).decode())
-    except errors.Unauthorized:
-        return templates.TemplateResponse(
-            request, "login.html", {"next": target, "error": "Wrong access key or secret key."},
-            status_code=401)
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, token, max_age=TOKEN_LIFETIME, httponly=True, samesite="lax")
-    return response
-
-
-async def logout(request):
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, httponly=True, samesite="lax")
-    return response

@@ -14,7 +14,8 @@ ALL_PROJECTS = {"id": "*", "name": "All projects"}
 
 def project_list(server, query):
     """Every project, how many experiments it has in each status, and when one last changed."""
-    tasks = server.storage.query("tasks", {"system_tags": VISIBLE})
+    tasks = server.storage.query("tasks", {"system_tags": VISIBLE},
+                                 columns=["project", "status", "last_update"])
     counts, latest = {}, {}
     for task in tasks:
         counts.setdefault(task["project"], Counter())[task["status"]] += 1
@@ -42,7 +43,7 @@ def experiments(server, query, project_id):
     in_project = {"project": None if project_id == "*" else project_id}
     archive = bool(query.get("archived"))
     tasks = storage.query("tasks", dict(in_project, system_tags=[
-        "-hidden", "archived" if archive else "-archived"]))
+        "-hidden", "archived" if archive else "-archived"]), columns=summary.ROW_FIELDS)
     everything = summary.rows(storage, tasks)
     clones = Counter(row["parent"]["id"] for row in everything if row["parent"])
     for task, row in zip(tasks, everything):
@@ -66,7 +67,8 @@ def experiments(server, query, project_id):
         "compare_clones_url": (f"/compare?{urlencode({'parent': filters['parent']})}"
                                if filters["parent"] else None),
         "archive": {"shown": archive, "count": len(storage.query("tasks", dict(
-            in_project, system_tags=["-hidden", "archived"]))) if not archive else len(tasks)},
+            in_project, system_tags=["-hidden", "archived"]), columns=["id"]))
+            if not archive else len(tasks)},
         "actions": [{"name": name, "label": actions.ACTIONS[name].label,
                      "single": actions.ACTIONS[name].single,
                      "reason": rules.RULES[name][1]}

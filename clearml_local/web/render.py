@@ -12,9 +12,10 @@ def html(request, template, data, status_code=200):
     """The page showing data; a message an action left for this browser is shown once."""
     identity = auth.identity(request)
     message = flash.take(request)
+    csrf.ensure(request)
     response = request.app.state.templates.TemplateResponse(request, template, {
         "page": data, "identity": identity, "csrf_token": csrf.token(request),
         "flash": message, "json_url": json_url(request)}, status_code=status_code)
     if message:
         flash.forget(response)
-    return response
+    return csrf.keep(request, response)

@@ -9,6 +9,13 @@ SEARCH_TYPES = ("optimizer", "controller")
 MONITOR_PREFIX = ":monitor:"
 
 
+# The task fields rows() and the table's action rules read: a table of thousands of experiments
+# reads only these (not their scripts, configurations and models).
+ROW_FIELDS = ("id", "name", "type", "status", "project", "parent", "created", "started",
+              "completed", "last_update", "last_iteration", "execution", "hyperparams",
+              "last_metrics", "tags", "system_tags")
+
+
 def task_url(task):
     return f"/projects/{task.get('project') or '*'}/experiments/{task['id']}"
 
