@@ -77,6 +77,35 @@ def last_metric_entries(task):
 def _metric_columns(event):
     """(metric, variant, iter) of an event, as the events table and last_metrics keep them."""
     return event.get("metric") or "", event.get("variant") or "", event.get("iter") or 0
+
+
+# ClearML Server indexes each event other than a log line under an id made of its task, iter,
+# metric, variant and key, in the index of its type, and indexes it again under the same id
+# ("overwrite if exists with same ID"); log lines get a new id each (bll/event/event_bll.py
+# add_events, event_id_fields, _get_event_id). The unique index events_identity is that id:
+# a log line's key is NULL, and NULLs never conflict. Unlike ClearML's id, an event without
+# iter shares the identity of iter 0 (the column's default).
+UPSERT_EVENT = (
+    "INSERT INTO events (task, type, metric, variant, iter, key, value, timestamp, doc)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (task, type, metric, variant, iter, key) DO UPDATE SET"
+    " value = excluded.value, timestamp = excluded.timestamp, doc = excluded.doc")
+
+
+def _event_row(event):
+    """The parameters of UPSERT_EVENT for one valid event."""
+    doc = {k: v for k, v in event.items() if k != "method"}
+    stamp = doc.get("timestamp")
+    if stamp is None:
+        stamp = doc["timestamp"] = int(datetime.now(timezone.utc).timestamp() * 1000)
+    kind = event["type"]
+    key = None if kind == "log" else "" if event.get("key") is None else str(event["key"])
+    return (event["task"], kind, event.get("metric") or "", event.get("variant") or "",
+            event.get("iter") or 0, key,
+            event.get("value") if kind == "training_stats_scalar" else None, int(stamp),
+            json.dumps(doc))
+
+
 def _project_name(name):
     """A project name cleaned as clearml-server does (sub_projects.py _validate_project_name)."""
     if not isinstance(name, str):
@@ -798,6 +827,11 @@ class Storage(Database):
     def add_events(self, events):
         """Store a batch of events and return how many; scalars update last_metrics.
 
+        An event other than a log line replaces the stored one of the same task, type, iter,
+        metric, variant and key (UPSERT_EVENT), so a re-sent batch or a value re-reported at
+        one iteration leaves one point. last_metrics count every event received, as ClearML
+        Server's do (bll/event/event_bll.py _update_last_scalar_events_for_task adds to
+        count, min and max on every event, an overwrite too).
         Raises ValidationError naming the first invalid events, and then stores none.
         """
         with self.transaction():
@@ -809,13 +843,15 @@ class Storage(Database):
                 raise errors.ValidationError(
                     f"{len(problems)} invalid events, none stored: " + "; ".join(problems[:5]),
                     invalid=len(problems))
+            rows = []
             for event in events:
-                self._insert_event(event)
+                rows.append(_event_row(event))
                 task = tasks[event["task"]]
                 if event["type"] == "training_stats_scalar":
                     self._track_scalar(task, event)
                 elif event.get("iter") is not None and event["type"] != "log":
                     task["last_iteration"] = max(task["last_iteration"], event["iter"])
+            self.db.executemany(UPSERT_EVENT, rows)
             for task in tasks.values():
                 self._update("tasks", task["id"], {
                     "last_metrics": task["last_metrics"], "last_iteration": task["last_iteration"],
@@ -848,16 +884,6 @@ class Storage(Database):
                 return f"invalid task id {event['task']!r}"
             tasks[event["task"]] = _decode("tasks", row)
         return None
-
-    def _insert_event(self, event):
-        doc = {k: v for k, v in event.items() if k != "method"}
-        doc.setdefault("timestamp", int(datetime.now(timezone.utc).timestamp() * 1000))
-        value = event.get("value") if event["type"] == "training_stats_scalar" else None
-        self.db.execute(
-            "INSERT INTO events (task, type, metric, variant, iter, value, timestamp, doc)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (event["task"], event["type"], *_metric_columns(event), value,
-             int(doc["timestamp"]), json.dumps(doc)))
 
     @staticmethod
     def _track_scalar(task, event):
