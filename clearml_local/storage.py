@@ -1,4 +1,5 @@
 """SQLite storage for projects, tasks, models, queues, workers and events."""
+import functools
 import hashlib
 import json
 import uuid
@@ -94,7 +95,7 @@ UPSERT_EVENT = (
 
 def _event_row(event):
     """The parameters of UPSERT_EVENT for one valid event."""
-    doc = {k: v for k, v in event.items() if k != "method"}
+    doc = {k: v for k, v in event.items() if k != "method"} if "method" in event else dict(event)
     stamp = doc.get("timestamp")
     if stamp is None:
         stamp = doc["timestamp"] = int(datetime.now(timezone.utc).timestamp() * 1000)
@@ -119,6 +120,7 @@ def _project_name(name):
     return "/".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)  # A batch names few metrics, many times each.
 def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
@@ -934,18 +936,32 @@ class Storage(Database):
         return [dict(json.loads(row["doc"]), _seq=row["id"])
                 for row in self.db.execute(sql, args)]
 
-    def scalar_series(self, task_ids):
+    def scalar_series(self, task_ids, metrics=None):
         """{task: {metric: {variant: [(iter, value, timestamp ms), ...]}}} of the given tasks'
-        scalars."""
-        series = {}
-        marks = ", ".join("?" for _ in task_ids)
-        for row in self.db.execute(
-                f"SELECT task, metric, variant, iter, value, timestamp FROM events"
-                f" WHERE task IN ({marks}) AND type = 'training_stats_scalar'"
-                " ORDER BY task, metric, variant, iter, id", list(task_ids)):
-            (series.setdefault(row["task"], {}).setdefault(row["metric"], {})
-             .setdefault(row["variant"], []).append((row["iter"], row["value"],
-                                                     row["timestamp"])))
+        scalars (of the given metric names only, when given).
+
+        The points come as plain tuples in one fetchall, and are cut into series by the counts
+        of a second query, both read from the index events_identity in its order: no Python
+        work per point (the compare page reads hundreds of thousands)."""
+        where = (f"task IN ({', '.join('?' for _ in task_ids)})"
+                 " AND type = 'training_stats_scalar'")
+        args = list(task_ids)
+        if metrics is not None:
+            where += f" AND metric IN ({', '.join('?' for _ in metrics)})"
+            args += list(metrics)
+        order = "ORDER BY task, metric, variant, iter, key"
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        counts = cursor.execute(f"SELECT task, metric, variant, count(*) FROM events"
+                                f" WHERE {where} GROUP BY task, metric, variant {order[:-11]}",
+                                args).fetchall()
+        points = cursor.execute(f"SELECT iter, value, timestamp FROM events WHERE {where}"
+                                f" {order}", args).fetchall()
+        series, start = {}, 0
+        for task, metric, variant, count in counts:
+            series.setdefault(task, {}).setdefault(metric, {})[variant] = points[
+                start:start + count]
+            start += count
         return series
 
     def count_events(self, task_id, event_type):
