@@ -63,6 +63,8 @@ DELETE FROM events WHERE type != 'log' AND id NOT IN (
     SELECT max(id) FROM events WHERE type != 'log' GROUP BY task, type, metric, variant, iter, key);
 DROP INDEX events_task;
 CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
+CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
+    WHERE type = 'training_stats_scalar';
 """,
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).

@@ -132,4 +132,7 @@ CREATE TABLE events (
     doc       TEXT NOT NULL
 );
 CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
+-- Scalar curves are read from this index alone (storage.scalar_series): no table row visited.
+CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
+    WHERE type = 'training_stats_scalar';
 CREATE INDEX events_task_time ON events (task, type, timestamp, id);

@@ -941,22 +941,22 @@ class Storage(Database):
         scalars (of the given metric names only, when given).
 
         The points come as plain tuples in one fetchall, and are cut into series by the counts
-        of a second query, both read from the index events_identity in its order: no Python
-        work per point (the compare page reads hundreds of thousands)."""
+        of a second query, both read from the covering index events_scalars in its order: no
+        table row visited, no Python work per point (the compare page reads 300,000)."""
         where = (f"task IN ({', '.join('?' for _ in task_ids)})"
                  " AND type = 'training_stats_scalar'")
         args = list(task_ids)
         if metrics is not None:
             where += f" AND metric IN ({', '.join('?' for _ in metrics)})"
             args += list(metrics)
-        order = "ORDER BY task, metric, variant, iter, key"
         cursor = self.db.cursor()
         cursor.row_factory = None
-        counts = cursor.execute(f"SELECT task, metric, variant, count(*) FROM events"
-                                f" WHERE {where} GROUP BY task, metric, variant {order[:-11]}",
-                                args).fetchall()
-        points = cursor.execute(f"SELECT iter, value, timestamp FROM events WHERE {where}"
-                                f" {order}", args).fetchall()
+        table = "events INDEXED BY events_scalars"  # SQLite would pick events_identity.
+        counts = cursor.execute(f"SELECT task, metric, variant, count(*) FROM {table}"
+                                f" WHERE {where} GROUP BY task, metric, variant"
+                                " ORDER BY task, metric, variant", args).fetchall()
+        points = cursor.execute(f"SELECT iter, value, timestamp FROM {table} WHERE {where}"
+                                " ORDER BY task, metric, variant, iter, key", args).fetchall()
         series, start = {}, 0
         for task, metric, variant, count in counts:
             series.setdefault(task, {}).setdefault(metric, {})[variant] = points[
