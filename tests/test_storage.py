@@ -161,3 +161,13 @@ def test_older_database_upgrades_to_enforced_references(tmp_path):
     assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []
     with pytest.raises(errors.ValidationError, match="project that does not exist"):
         upgraded.edit_task(task, {"project": "deleted project"})
+
+
+def test_scalar_series_cuts_points_per_task_metric_and_variant(storage, task_id):
+    other = storage.create_task({"name": "u", "type": "training"}, IDENTITY)
+    storage.add_events([{"type": "training_stats_scalar", "task": task, "metric": metric,
+                         "variant": "v", "iter": i, "value": float(i), "timestamp": 7}
+                        for i in (2, 0, 1) for task in (other, task_id) for metric in "ba"])
+    series = storage.scalar_series([task_id, other], ["a"])
+    assert series == {task: {"a": {"v": [(0, 0.0, 7), (1, 1.0, 7), (2, 2.0, 7)]}}
+                      for task in (task_id, other)}
