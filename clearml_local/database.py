@@ -10,7 +10,7 @@ import regex
 
 from . import errors, sqlfunctions
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -53,6 +53,19 @@ UPDATE projects SET
     REFERENCES_ENFORCED: (
         "UPDATE tasks SET project = NULL WHERE project NOT IN (SELECT id FROM projects);\n"
         "DELETE FROM queue_entries WHERE queue NOT IN (SELECT id FROM queues);\n"),
+    # Events other than log lines are one per task, type, metric, variant, iter and key, as
+    # in ClearML Server (storage.UPSERT_EVENT): of the copies stored before, the newest stays.
+    6: """
+ALTER TABLE events ADD COLUMN key TEXT;
+UPDATE events SET key = coalesce(CAST(json_extract(doc, '$.key') AS TEXT), '')
+WHERE type != 'log';
+DELETE FROM events WHERE type != 'log' AND id NOT IN (
+    SELECT max(id) FROM events WHERE type != 'log' GROUP BY task, type, metric, variant, iter, key);
+DROP INDEX events_task;
+CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
+CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
+    WHERE type = 'training_stats_scalar';
+""",
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).
 REGEX_SECONDS = 1.0

@@ -28,7 +28,7 @@ def check(data, allow_nonfinite=False):
     """Raise BadRequest, naming the place, for what no endpoint stores: nesting deeper than
     MAX_DEPTH, integers beyond 64 bits and (unless allowed) NaN, Infinity or a float out of
     range."""
-    if _problem(data, allow_nonfinite, lambda path, key: None) is None:
+    if _fine(data, 1, allow_nonfinite):
         return
     path, problem = _problem(data, allow_nonfinite, _join)
     path = path if not path or len(path) < 80 else path[:76] + "..."
@@ -66,6 +66,34 @@ def _problem(data, allow_nonfinite, join):
         elif kind is float and not allow_nonfinite and not math.isfinite(value):
             return path, "number is NaN, Infinity or beyond ±1.8e308"
     return None
+
+
+def _fine(value, depth, allow_nonfinite):
+    """Whether _problem finds nothing in value: the same rules, checked without its stack and
+    paths (every event of a batch passes here)."""
+    kind = type(value)
+    if kind is str:
+        return value.isascii() or _is_unicode(value)
+    if kind is bool or value is None:
+        return True
+    if depth > MAX_DEPTH:
+        return False
+    if kind is dict:
+        for key, item in value.items():
+            if not (key.isascii() or _is_unicode(key)) or not _fine(item, depth + 1,
+                                                                    allow_nonfinite):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if not _fine(item, depth + 1, allow_nonfinite):
+                return False
+        return True
+    if kind is int:
+        return MIN_LONG <= value <= MAX_LONG
+    if kind is float:
+        return allow_nonfinite or math.isfinite(value)
+    return True
 
 
 def _is_unicode(text):

@@ -1,4 +1,5 @@
 """SQLite storage for projects, tasks, models, queues, workers and events."""
+import functools
 import hashlib
 import json
 import uuid
@@ -77,6 +78,35 @@ def last_metric_entries(task):
 def _metric_columns(event):
     """(metric, variant, iter) of an event, as the events table and last_metrics keep them."""
     return event.get("metric") or "", event.get("variant") or "", event.get("iter") or 0
+
+
+# ClearML Server indexes each event other than a log line under an id made of its task, iter,
+# metric, variant and key, in the index of its type, and indexes it again under the same id
+# ("overwrite if exists with same ID"); log lines get a new id each (bll/event/event_bll.py
+# add_events, event_id_fields, _get_event_id). The unique index events_identity is that id:
+# a log line's key is NULL, and NULLs never conflict. Unlike ClearML's id, an event without
+# iter shares the identity of iter 0 (the column's default).
+UPSERT_EVENT = (
+    "INSERT INTO events (task, type, metric, variant, iter, key, value, timestamp, doc)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (task, type, metric, variant, iter, key) DO UPDATE SET"
+    " value = excluded.value, timestamp = excluded.timestamp, doc = excluded.doc")
+
+
+def _event_row(event):
+    """The parameters of UPSERT_EVENT for one valid event."""
+    doc = {k: v for k, v in event.items() if k != "method"} if "method" in event else dict(event)
+    stamp = doc.get("timestamp")
+    if stamp is None:
+        stamp = doc["timestamp"] = int(datetime.now(timezone.utc).timestamp() * 1000)
+    kind = event["type"]
+    key = None if kind == "log" else "" if event.get("key") is None else str(event["key"])
+    return (event["task"], kind, event.get("metric") or "", event.get("variant") or "",
+            event.get("iter") or 0, key,
+            event.get("value") if kind == "training_stats_scalar" else None, int(stamp),
+            json.dumps(doc))
+
+
 def _project_name(name):
     """A project name cleaned as clearml-server does (sub_projects.py _validate_project_name)."""
     if not isinstance(name, str):
@@ -90,6 +120,7 @@ def _project_name(name):
     return "/".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)  # A batch names few metrics, many times each.
 def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
@@ -801,6 +832,11 @@ class Storage(Database):
     def add_events(self, events):
         """Store a batch of events and return how many; scalars update last_metrics.
 
+        An event other than a log line replaces the stored one of the same task, type, iter,
+        metric, variant and key (UPSERT_EVENT), so a re-sent batch or a value re-reported at
+        one iteration leaves one point. last_metrics count every event received, as ClearML
+        Server's do (bll/event/event_bll.py _update_last_scalar_events_for_task adds to
+        count, min and max on every event, an overwrite too).
         Raises ValidationError naming the first invalid events, and then stores none.
         """
         with self.transaction():
@@ -812,13 +848,15 @@ class Storage(Database):
                 raise errors.ValidationError(
                     f"{len(problems)} invalid events, none stored: " + "; ".join(problems[:5]),
                     invalid=len(problems))
+            rows = []
             for event in events:
-                self._insert_event(event)
+                rows.append(_event_row(event))
                 task = tasks[event["task"]]
                 if event["type"] == "training_stats_scalar":
                     self._track_scalar(task, event)
                 elif event.get("iter") is not None and event["type"] != "log":
                     task["last_iteration"] = max(task["last_iteration"], event["iter"])
+            self.db.executemany(UPSERT_EVENT, rows)
             for task in tasks.values():
                 self._update("tasks", task["id"], {
                     "last_metrics": task["last_metrics"], "last_iteration": task["last_iteration"],
@@ -851,16 +889,6 @@ class Storage(Database):
                 return f"invalid task id {event['task']!r}"
             tasks[event["task"]] = _decode("tasks", row)
         return None
-
-    def _insert_event(self, event):
-        doc = {k: v for k, v in event.items() if k != "method"}
-        doc.setdefault("timestamp", int(datetime.now(timezone.utc).timestamp() * 1000))
-        value = event.get("value") if event["type"] == "training_stats_scalar" else None
-        self.db.execute(
-            "INSERT INTO events (task, type, metric, variant, iter, value, timestamp, doc)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (event["task"], event["type"], *_metric_columns(event), value,
-             int(doc["timestamp"]), json.dumps(doc)))
 
     @staticmethod
     def _track_scalar(task, event):
@@ -911,18 +939,32 @@ class Storage(Database):
         return [dict(json.loads(row["doc"]), _seq=row["id"])
                 for row in self.db.execute(sql, args)]
 
-    def scalar_series(self, task_ids):
+    def scalar_series(self, task_ids, metrics=None):
         """{task: {metric: {variant: [(iter, value, timestamp ms), ...]}}} of the given tasks'
-        scalars."""
-        series = {}
-        marks = ", ".join("?" for _ in task_ids)
-        for row in self.db.execute(
-                f"SELECT task, metric, variant, iter, value, timestamp FROM events"
-                f" WHERE task IN ({marks}) AND type = 'training_stats_scalar'"
-                " ORDER BY task, metric, variant, iter, id", list(task_ids)):
-            (series.setdefault(row["task"], {}).setdefault(row["metric"], {})
-             .setdefault(row["variant"], []).append((row["iter"], row["value"],
-                                                     row["timestamp"])))
+        scalars (of the given metric names only, when given).
+
+        The points come as plain tuples in one fetchall, and are cut into series by the counts
+        of a second query, both read from the covering index events_scalars in its order: no
+        table row visited, no Python work per point (the compare page reads 300,000)."""
+        where = (f"task IN ({', '.join('?' for _ in task_ids)})"
+                 " AND type = 'training_stats_scalar'")
+        args = list(task_ids)
+        if metrics is not None:
+            where += f" AND metric IN ({', '.join('?' for _ in metrics)})"
+            args += list(metrics)
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        table = "events INDEXED BY events_scalars"  # SQLite would pick events_identity.
+        counts = cursor.execute(f"SELECT task, metric, variant, count(*) FROM {table}"
+                                f" WHERE {where} GROUP BY task, metric, variant"
+                                " ORDER BY task, metric, variant", args).fetchall()
+        points = cursor.execute(f"SELECT iter, value, timestamp FROM {table} WHERE {where}"
+                                " ORDER BY task, metric, variant, iter, key", args).fetchall()
+        series, start = {}, 0
+        for task, metric, variant, count in counts:
+            series.setdefault(task, {}).setdefault(metric, {})[variant] = points[
+                start:start + count]
+            start += count
         return series
 
     def count_events(self, task_id, event_type):

@@ -61,8 +61,8 @@ def upload(server, path, size):
                          headers={"Authorization": f"Bearer {server.token}"}, timeout=30)
 
 
-def scalars(task, count):
-    return "\n".join(json.dumps({"type": "training_stats_scalar", "task": task, "metric": "m",
+def scalars(task, count, metric="m"):
+    return "\n".join(json.dumps({"type": "training_stats_scalar", "task": task, "metric": metric,
                                  "variant": "v" * 200, "iter": i, "value": 1.0})
                      for i in range(count))
 
@@ -87,7 +87,8 @@ def test_full_disk_gives_clear_errors_and_recovers(small_disk):
     assert (deleted["result_code"], deleted["result_subcode"]) == (500, 4)
     assert "disk is full" in deleted["result_msg"]
     filler.unlink()
-    assert add_batch(small_disk, scalars(task, 10))["result_code"] == 200
+    # A new metric: the same iterations of "m" would replace its points (event_bll.py ids).
+    assert add_batch(small_disk, scalars(task, 10, "after"))["result_code"] == 200
     assert upload(small_disk, "/p/small.bin", 1000).status_code == 200
     assert small_disk.api("tasks.get_by_id", task=task)["task"]["last_iteration"] == 1499
     assert small_disk.api("events.delete_for_task", task=task)["deleted"] == 1510

@@ -239,7 +239,10 @@ def test_version_2_database_gains_the_projects_above_its_nested_ones(tmp_path):
     old.executescript(
         "DROP INDEX projects_parent; ALTER TABLE projects DROP COLUMN parent;"
         " ALTER TABLE projects DROP COLUMN path; ALTER TABLE tasks DROP COLUMN enqueue_status;"
-        " ALTER TABLE models DROP COLUMN last_change; PRAGMA user_version = 2;"
+        " ALTER TABLE models DROP COLUMN last_change; DROP INDEX events_identity;"
+        " DROP INDEX events_scalars; ALTER TABLE events DROP COLUMN key;"
+        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
+        " PRAGMA user_version = 2;"
         " INSERT INTO projects (id, name, basename, created, last_update)"
         " VALUES ('p3', 'a/b/c', 'c', '2024-01-01', '2024-01-01');")
     old.close()

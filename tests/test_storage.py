@@ -36,8 +36,11 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.executescript(  # What versions 1 to 4 lacked.
-        "DROP INDEX events_task_time; DROP INDEX projects_parent;"
+    old.db.executescript(  # What versions 1 to 5 lacked.
+        "DROP INDEX events_task_time; DROP INDEX projects_parent; DROP INDEX events_identity;"
+        " DROP INDEX events_scalars;"
+        " ALTER TABLE events DROP COLUMN key;"
+        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
         " ALTER TABLE projects DROP COLUMN parent; ALTER TABLE projects DROP COLUMN path;"
         " ALTER TABLE tasks DROP COLUMN enqueue_status; ALTER TABLE models DROP COLUMN last_change;"
         " PRAGMA user_version = 1;")
@@ -146,6 +149,10 @@ def test_older_database_upgrades_to_enforced_references(tmp_path):
     old.close()
     raw = sqlite3.connect(tmp_path / "db")  # References were not enforced before.
     raw.execute("UPDATE tasks SET project = 'deleted project' WHERE id = ?", (task,))
+    raw.executescript(  # Events had no identity yet (version 6).
+        "DROP INDEX events_identity; DROP INDEX events_scalars;"
+        " ALTER TABLE events DROP COLUMN key;"
+        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);")
     raw.execute(f"PRAGMA user_version = {REFERENCES_ENFORCED - 1}")
     raw.commit()
     raw.close()
@@ -154,3 +161,13 @@ def test_older_database_upgrades_to_enforced_references(tmp_path):
     assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []
     with pytest.raises(errors.ValidationError, match="project that does not exist"):
         upgraded.edit_task(task, {"project": "deleted project"})
+
+
+def test_scalar_series_cuts_points_per_task_metric_and_variant(storage, task_id):
+    other = storage.create_task({"name": "u", "type": "training"}, IDENTITY)
+    storage.add_events([{"type": "training_stats_scalar", "task": task, "metric": metric,
+                         "variant": "v", "iter": i, "value": float(i), "timestamp": 7}
+                        for i in (2, 0, 1) for task in (other, task_id) for metric in "ba"])
+    series = storage.scalar_series([task_id, other], ["a"])
+    assert series == {task: {"a": {"v": [(0, 0.0, 7), (1, 1.0, 7), (2, 2.0, 7)]}}
+                      for task in (task_id, other)}

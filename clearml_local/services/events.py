@@ -1,5 +1,6 @@
 """The events.* service: console output, scalars and plots that tasks report."""
 import logging
+import math
 from datetime import datetime, timezone
 
 from .. import errors, jsonio
@@ -43,6 +44,18 @@ def _add(call, events):
 
 
 def _is_finite(event):
+    """Whether the event holds no NaN or Infinity. Its body passed jsonio.check already
+    (api.parse_body), all but finiteness: a flat event needs only its floats looked at."""
+    if type(event) is dict:
+        for value in event.values():
+            kind = type(value)
+            if kind is float:
+                if not math.isfinite(value):
+                    return False
+            elif kind is dict or kind is list:
+                break
+        else:
+            return True
     try:
         jsonio.check(event)
     except errors.BadRequest:
@@ -58,22 +71,26 @@ def scalar_metrics_iter_histogram(call):
         raise errors.ValidationError(f"key must be iter, timestamp or iso_time, not {key!r}")
     call.storage.get_task(task_id)
     result = {}
-    for event in call.storage.get_events(task_id, "training_stats_scalar"):
-        if event.get("iter") == SINGLE_VALUE_ITERATION:
-            continue
-        series = result.setdefault(event.get("metric", ""), {}).setdefault(
-            event.get("variant", ""), {"x": [], "y": [], "name": event.get("variant", "")})
-        series["x"].append(_x(event, key))
-        series["y"].append(event.get("value"))
+    by_time = key != "iter"  # ClearML Server's histogram orders the points by its key.
+    for metric, variants in call.storage.scalar_series([task_id]).get(task_id, {}).items():
+        for variant, points in variants.items():
+            points = [p for p in points if p[0] != SINGLE_VALUE_ITERATION]
+            if by_time:
+                points.sort(key=lambda point: point[2])
+            if points:
+                result.setdefault(metric, {})[variant] = {
+                    "x": [_x(point, key) for point in points], "y": [p[1] for p in points],
+                    "name": variant}
     return result
 
 
-def _x(event, key):
+def _x(point, key):
+    """The x of an (iter, value, timestamp) point."""
     if key == "iter":
-        return event.get("iter") or 0
+        return point[0]
     if key == "timestamp":
-        return event["timestamp"]
-    return datetime.fromtimestamp(event["timestamp"] / 1000, timezone.utc).isoformat()
+        return point[2]
+    return datetime.fromtimestamp(point[2] / 1000, timezone.utc).isoformat()
 
 
 def get_task_log(call):

@@ -165,7 +165,7 @@ def _dimension(label, values):
 
 def _overlay(storage, rows, metric_names):
     """One chart per chosen metric: a line per experiment and variant, colour per experiment."""
-    series = storage.scalar_series([row["id"] for row in rows]) if rows else {}
+    series = storage.scalar_series([row["id"] for row in rows], metric_names) if rows else {}
     charts = []
     for metric in metric_names:
         lines = []
