@@ -178,6 +178,23 @@ def web_login(server, browser, tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def logged_in(browser, web_login):
+    """One logged-in browser context for a module: its cache keeps Plotly.js loaded once."""
+    from web_browser import VIEWPORT
+    context = browser.new_context(viewport=VIEWPORT, storage_state=web_login)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser, logged_in):
+    """A page of the module's logged-in context; fails the test when a script on it threw."""
+    from web_browser import open_page
+    with open_page(browser, context=logged_in) as page:
+        yield page
+
+
 # Agents shared by the pipeline and automation tests: one per queue, polling every second.
 FAST_POLL = {"CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "1"}
 

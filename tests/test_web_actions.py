@@ -3,8 +3,6 @@ import itertools
 
 import pytest
 
-from web_browser import VIEWPORT, open_page
-
 pytestmark = pytest.mark.browser
 _names = itertools.count()
 
@@ -17,20 +15,6 @@ def project(server):
 @pytest.fixture(scope="module")
 def other_project(server):
     return server.api("projects.create", name="web actions elsewhere")["id"]
-
-
-@pytest.fixture(scope="module")
-def logged_in(browser, web_login):
-    """One logged-in browser context for the module: its cache keeps Plotly.js loaded once."""
-    context = browser.new_context(viewport=VIEWPORT, storage_state=web_login)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(browser, logged_in):
-    with open_page(browser, context=logged_in) as page:
-        yield page
 
 
 # How to bring a new experiment into each status through the API.

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from web_browser import VIEWPORT, log_in, open_page
+from web_browser import log_in, open_page
 from web_search import COMBINATIONS, build_search
 
 pytestmark = pytest.mark.browser
@@ -21,20 +21,6 @@ def search(server, tmp_path_factory):
 def stranger(browser):
     """A page in a browser that has not logged in."""
     with open_page(browser) as page:
-        yield page
-
-
-@pytest.fixture(scope="module")
-def logged_in(browser, web_login):
-    """One logged-in context for the module: its cache keeps Plotly.js loaded once."""
-    context = browser.new_context(viewport=VIEWPORT, storage_state=web_login)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(browser, logged_in):
-    with open_page(browser, context=logged_in) as page:
         yield page
 
 

@@ -1,5 +1,4 @@
 """A finished random search on the real server, made by the real SDK in seconds (no Keras)."""
-import os
 import re
 import subprocess
 import sys
