@@ -27,7 +27,7 @@ def compare(server, query):
     elif parent_id:
         tasks = storage.query("tasks", {"parent": parent_id, "system_tags": ["-hidden"]})
     else:
-        tasks = storage.query("tasks", {"id": ids}) if ids else []
+        tasks = storage.tasks_by_id(ids)
     board = leaderboard(storage, tasks, query)
     rows, metrics, choice, ranked = board["rows"], board["metrics"], board["choice"], board[
         "experiments"]
@@ -65,7 +65,7 @@ def leaderboard(storage, tasks, query):
 def _parent(storage, parent_id):
     if not parent_id:
         return None
-    found = storage.query("tasks", {"id": [parent_id]})
+    found = storage.tasks_by_id([parent_id])
     return ({"id": parent_id, "name": found[0]["name"], "url": summary.task_url(found[0])}
             if found else {"id": parent_id, "name": parent_id, "url": None})
 

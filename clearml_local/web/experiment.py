@@ -178,7 +178,7 @@ def _models(server, task):
     entries = [dict(entry, kind=kind) for kind in ("input", "output")
                for entry in (task.get("models") or {}).get(kind) or []]
     ids = [entry["model"] for entry in entries if entry.get("model")]
-    found = {m["id"]: m for m in server.storage.query("models", {"id": ids})} if ids else {}
+    found = {m["id"]: m for m in server.storage.models_by_id(ids)}
     models = []
     for entry in entries:
         model = found.get(entry.get("model")) or {}

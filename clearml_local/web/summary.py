@@ -88,7 +88,7 @@ def sort_value(value):
 def rows(storage, tasks):
     """One summary row per task, with parent and queue names resolved in two queries."""
     parent_ids = sorted({t["parent"] for t in tasks if t.get("parent")})
-    parents = {p["id"]: p for p in storage.query("tasks", {"id": parent_ids})} if parent_ids else {}
+    parents = {p["id"]: p for p in storage.tasks_by_id(parent_ids)}
     queues = {q["id"]: q["name"] for q in storage.query("queues")}
     now = datetime.now(timezone.utc)
     return [row(task, parents, queues, now) for task in tasks]
