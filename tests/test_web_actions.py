@@ -49,6 +49,8 @@ def test_an_action_on_the_experiment_page(server, project, page, artifacts_dir, 
     task = make_task(server, project, status)
     open_experiment(page, server, project, task)
     page.click(f"#actions [data-action={action}]")
+    # The click navigates to the action's form: a screenshot taken mid-navigation fails.
+    page.locator("#confirm").wait_for()
     page.screenshot(path=artifacts_dir / f"web-action-{action}.png")
     page.click("#confirm")
     assert page.url.endswith(f"/experiments/{task}")
@@ -117,6 +119,7 @@ def test_table_selection_archive_then_delete_and_restore(server, page, artifacts
     page.click("#view-archive")
     page.check(f"tr[data-id='{first}'] input[name=ids]")
     page.click("#table-actions [data-action=delete]")
+    page.locator("#confirm").wait_for()
     page.screenshot(path=artifacts_dir / "web-action-delete.png")
     page.click("#confirm")
     assert server.call("tasks.get_by_id", {"task": first})["meta"]["result_code"] == 400
