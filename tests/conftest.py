@@ -11,6 +11,8 @@ import pytest
 import requests
 
 from clearml_local.settings import parse_client_environment
+from clearml_local.storage import Storage
+from support import IDENTITY
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -220,3 +222,17 @@ def services_agent(server, step_agent, tmp_path_factory):
                         "--services-mode", env=FAST_POLL)
     yield "services"
     stop_process(agent)
+
+
+@pytest.fixture
+def storage(tmp_path):
+    """Real SQLite storage in a fresh folder, for tests of the storage layer itself."""
+    store = Storage(tmp_path / "db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def task_id(storage):
+    """A created task in that storage."""
+    return storage.create_task({"name": "t", "type": "training"}, IDENTITY)

@@ -5,6 +5,8 @@ import time
 from pathlib import Path
 
 SCRIPTS = Path(__file__).parent / "scripts"
+# Who a Storage used directly in tests acts as.
+IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
 
 
 def run_script(server, name, *args, cwd, timeout=180, check=True):

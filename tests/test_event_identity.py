@@ -7,8 +7,8 @@ import pytest
 from clearml import Task
 
 from clearml_local.storage import SCHEMA_VERSION, Storage
+from support import IDENTITY
 
-IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
 KINDS = {
     "training_stats_scalar": {"value": 0.5},
     "plot": {"plot_str": '{"data": []}'},
@@ -16,17 +16,6 @@ KINDS = {
     "training_stats_vector": {"values": [1, 2]},
 }
 
-
-@pytest.fixture
-def storage(tmp_path):
-    store = Storage(tmp_path / "db")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def task_id(storage):
-    return storage.create_task({"name": "t", "type": "training"}, IDENTITY)
 
 
 def event(task_id, kind, **fields):

@@ -7,20 +7,9 @@ import pytest
 from clearml_local import errors
 from clearml_local.database import REFERENCES_ENFORCED
 from clearml_local.storage import SCHEMA_VERSION, Storage
-
-IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
-
-
-@pytest.fixture
-def storage(tmp_path):
-    store = Storage(tmp_path / "test.db")
-    yield store
-    store.close()
+from support import IDENTITY
 
 
-@pytest.fixture
-def task_id(storage):
-    return storage.create_task({"name": "t", "type": "training"}, IDENTITY)
 
 
 def test_new_database_is_at_current_schema_in_wal_mode(storage):
