@@ -1,0 +1,193 @@
+"""The compare view's read, side by side: our compare page's data request (/compare.json, at most
+500 points per curve) against MLflow's get-history-bulk-interval (what MLflow's UI reads with, up
+to 100 runs a call) at the same sampling; both at full resolution; and our floor, those points
+read straight from the SQLite file and encoded as JSON. One plain http.client connection each.
+
+Run alone with
+    .venv/bin/python benchmarks/bench_reads.py [--rounds 3] [--quick]
+"""
+import json
+import sqlite3
+import subprocess
+import time
+
+import scale_seed
+from figures import rotated, standalone
+from plain_http import ClearMLHTTP, PlainHTTP
+from servers import (MLFLOW_PYTHON, WORKLOADS, clean_environment, print_table,
+                     start_clearml_local, start_mlflow)
+
+SIZES = {"experiments": 100, "series": 3, "iterations": 1000}
+QUICK = {"experiments": 10, "series": 3, "iterations": 1000}
+SAMPLED = 500  # Points per curve the compare page draws (web/compare.py POINTS_PER_SERIES).
+BULK_RUNS = 100  # MLflow's get-history-bulk-interval takes at most 100 runs a call.
+METRICS = sorted({metric for metric, _ in scale_seed.CURVES})
+KEYS = [f"{metric}/{variant}" for metric, variant in scale_seed.CURVES]
+
+
+def compare_params(template, experiments):
+    return {"parent": template, "lines": experiments, "metric": "evaluate/accuracy",
+            "scalar": METRICS}
+
+
+def compare_read(web, template, sizes):
+    """Seconds of one /compare.json of every clone, its curves checked whole."""
+    start = time.perf_counter()
+    page = web.get_json("/compare.json", compare_params(template, sizes["experiments"]))
+    elapsed = time.perf_counter() - start
+    lines = [line for chart in page["scalars"] for line in chart["series"]]
+    drawn = min(SAMPLED, sizes["iterations"])
+    if len(lines) != sizes["experiments"] * sizes["series"] or any(
+            line["points"] != sizes["iterations"] or len(line["x"]) != drawn for line in lines):
+        raise RuntimeError(f"compare.json: {len(lines)} curves, not as seeded")
+    return elapsed
+
+
+def full_read(api, clones, sizes):
+    """Seconds to read every point of every clone: events.scalar_metrics_iter_histogram each."""
+    start = time.perf_counter()
+    got = [api.call("events.scalar_metrics_iter_histogram", {"task": task}) for task in clones]
+    elapsed = time.perf_counter() - start
+    points = sum(len(line["x"]) for answer in got for metric, variants in answer.items()
+                 if metric in METRICS for line in variants.values())
+    _expect(points, len(clones) * sizes["series"] * sizes["iterations"], "our full read")
+    return elapsed
+
+
+def bulk_interval(client, run_ids, max_results, expected):
+    """Seconds of MLflow's get-history-bulk-interval over every run and key, as its UI calls it
+    (ajax-api, 100 runs a call); points counted: at least `expected` per curve."""
+    start = time.perf_counter()
+    answers = [client.get_json("/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval", {
+        "run_ids": run_ids[first:first + BULK_RUNS], "metric_key": key,
+        "max_results": max_results}) for key in KEYS for first in range(0, len(run_ids),
+                                                                          BULK_RUNS)]
+    elapsed = time.perf_counter() - start
+    per_curve = {}
+    for answer in answers:
+        for metric in answer.get("metrics", []):
+            curve = (metric["run_id"], metric["key"])
+            per_curve[curve] = per_curve.get(curve, 0) + 1
+    if len(per_curve) != len(run_ids) * len(KEYS) or min(per_curve.values()) < expected:
+        raise RuntimeError(f"bulk interval: {len(per_curve)} curves, "
+                           f"{min(per_curve.values(), default=0)} points in the smallest")
+    return elapsed, max(per_curve.values())
+
+
+# Every curve's points in index order, numbered, with the curve's length.
+NUMBERED = """SELECT task, metric, variant, iter, value,
+       row_number() OVER curve - 1 AS n, count(*) OVER curve AS total
+FROM events WHERE task IN ({tasks}) AND type = 'training_stats_scalar' AND metric IN ({metrics})
+WINDOW curve AS (PARTITION BY task, metric, variant ORDER BY iter)"""
+# The points downsample() keeps (index int(i * total / (kept - 1)) for i < kept - 1, and the
+# last), with each curve encoded as JSON by SQLite itself.
+FLOOR = """SELECT json_group_array(json_object('task', task, 'metric', metric, 'variant', variant,
+                                      'x', json(x), 'y', json(y))) FROM (
+  SELECT task, metric, variant, json_group_array(iter) AS x, json_group_array(value) AS y
+  FROM ({numbered}) WHERE total <= :kept OR n = total - 1 OR (
+    (n * (:kept - 1) + total - 1) / total < :kept - 1
+    AND ((n * (:kept - 1) + total - 1) / total) * total < (n + 1) * (:kept - 1))
+  GROUP BY task, metric, variant)"""
+
+
+def floor(database, clones):
+    """Seconds to read the same points from the SQLite file, keep 500 per curve as the page
+    does and encode them as JSON, all inside SQLite: what any server must at least do."""
+    numbered = NUMBERED.format(tasks=", ".join("?" for _ in clones),
+                               metrics=", ".join("?" for _ in METRICS))
+    start = time.perf_counter()
+    db = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    encoded = db.execute(FLOOR.format(numbered=numbered).replace(":kept", str(SAMPLED)),
+                         [*clones, *METRICS]).fetchone()[0]
+    db.close()
+    elapsed = time.perf_counter() - start
+    curves = json.loads(encoded)
+    return elapsed, sum(len(curve["x"]) for curve in curves), len(encoded)
+
+
+def _expect(got, expected, what):
+    if got != expected:
+        raise RuntimeError(f"{what}: {got} points, expected {expected}")
+
+
+def seed_mlflow(mlflow_env, tmp, sizes):
+    """Untimed: the same curves on MLflow (run alongside our seeding); returns a Popen."""
+    return subprocess.Popen(
+        [str(MLFLOW_PYTHON), WORKLOADS / "mlflow_scale.py", "seed", str(sizes["experiments"]),
+         str(sizes["series"]), str(sizes["iterations"])],
+        cwd=tmp, env=mlflow_env, stdout=open(tmp / "mlflow-seeded.json", "w"),
+        stderr=open(tmp / "mlflow-seed.log", "w"), stdin=subprocess.DEVNULL)
+
+
+def measure(figures, sizes, rounds, tmp):
+    with start_clearml_local(tmp / "ours") as ours, \
+            start_mlflow(tmp / "mlflow", workers=1) as mlflow:
+        seeding = seed_mlflow({**clean_environment(), **mlflow.env}, tmp, sizes)
+        api, web, client = ClearMLHTTP(ours), ClearMLHTTP(ours, web=True), PlainHTTP(mlflow.url)
+        template = scale_seed.compare_set(api, "compare", sizes["experiments"], sizes["series"],
+                                          sizes["iterations"])
+        clones = [t["id"] for t in api.call("tasks.get_all", {
+            "parent": [template], "only_fields": ["id"], "order_by": ["name"]})["tasks"]]
+        if seeding.wait() != 0:
+            raise RuntimeError(f"seeding MLflow failed: see {tmp / 'mlflow-seed.log'}")
+        runs = json.loads((tmp / "mlflow-seeded.json").read_text())["runs"]
+        sampled, full = min(SAMPLED, sizes["iterations"]), sizes["iterations"]
+        detail = {}
+
+        def mlflow_read(max_results, name):
+            elapsed, most = bulk_interval(client, runs, max_results, min(max_results, full))
+            detail[name] = most
+            return elapsed
+
+        def our_floor():
+            elapsed, kept, detail["floor_bytes"] = floor(ours.database, clones)
+            _expect(kept, len(clones) * sizes["series"] * sampled, "the floor")
+            return elapsed
+        sides = {
+            "compare_read_s": lambda: compare_read(web, template, sizes),
+            "mlflow_bulk_interval_read_s": lambda: mlflow_read(sampled, "mlflow_sampled_most"),
+            "compare_full_read_s": lambda: full_read(api, clones, sizes),
+            "mlflow_full_read_s": lambda: mlflow_read(full, "mlflow_full_most"),
+            "compare_floor_s": our_floor,
+        }
+        for warm_up in sides.values():  # Untimed: first calls pay for imports and caches.
+            warm_up()
+        for round_number in range(rounds):
+            for key in rotated(list(sides), round_number):
+                figures.add(key, sides[key](), **sizes, sampled=sampled)
+    figures.details["compare_read"] = detail
+
+
+ROWS = [
+    ("sampled, at most 500 points a curve: /compare.json / get-history-bulk-interval "
+     "max_results=500", "compare_read_s", "mlflow_bulk_interval_read_s"),
+    ("full resolution: events.scalar_metrics_iter_histogram per experiment / "
+     "get-history-bulk-interval max_results=every step", "compare_full_read_s",
+     "mlflow_full_read_s"),
+]
+
+
+def print_tables(figures):
+    rows = [[label, *_cell(figures, ours), *_cell(figures, theirs),
+             f"{figures.median(theirs) / figures.median(ours):.1f}"]
+            for label, ours, theirs in ROWS]
+    rows.append(["our floor: the same points from the SQLite file, 500 a curve, JSON-encoded",
+                 *_cell(figures, "compare_floor_s"), "", "", ""])
+    size, detail = figures.sizes["compare_read_s"], figures.details.get("compare_read", {})
+    print_table("Compare read: seconds (median of the rounds; lower is better)",
+                ["read", "ours s", "range", "MLflow s", "range", "MLflow / ours"], rows,
+                [f"{size['experiments']} experiments x {size['series']} curves x "
+                 f"{size['iterations']} points. /compare.json also ranks the experiments and "
+                 "builds the parallel coordinates and table. MLflow's bulk-interval answered up to "
+                 f"{detail.get('mlflow_sampled_most')} points a curve sampled (it keeps each "
+                 "curve's first and last steps besides), "
+                 f"{detail.get('mlflow_full_most')} at full resolution. MLflow: "
+                 "`mlflow server --workers 1`."])
+
+
+def _cell(figures, key):
+    return [f"{figures.median(key):.3f}", "{:.3f} to {:.3f}".format(*figures.range(key))]
+
+
+if __name__ == "__main__":
+    standalone(measure, print_tables, SIZES, QUICK, __doc__)
