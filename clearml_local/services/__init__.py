@@ -3,8 +3,9 @@ import re
 import time
 import uuid
 
-from .. import errors, filters
+from .. import errors
 from ..jsonio import MAX_LONG, MIN_LONG
+from ..storage.query import flag, paging, projection
 
 _TYPES = {str: "a string", bool: "a boolean", int: "an integer", list: "a list", dict: "an object",
           (int, float): "a number"}
@@ -156,10 +157,10 @@ def _drop(obj, keys):
 
 
 def get_all(call, table, expand=None):
-    """The answer to table's get_all: the objects the request asks for (filters.py reads its
+    """The answer to table's get_all: the objects the request asks for (storage/query.py reads its
     filters, order and paging), each completed by expand when given and reduced to the
     request's only_fields, and the scroll_id when the request scrolls."""
-    offset, limit = filters.paging(call.data)
+    offset, limit = paging(call.data)
     answer = {}
     if "scroll_id" in call.data:
         offset, limit, state = _scroll(call.data)
@@ -167,7 +168,7 @@ def get_all(call, table, expand=None):
     elif "size" in call.data or "refresh_scroll" in call.data:
         raise errors.ValidationError("size and refresh_scroll are read only with scroll_id",
                                      field="size")
-    only_fields = filters.projection(call.data)
+    only_fields = projection(call.data)
     objects = call.storage.get_all(table, call.data, offset, limit)
     if "scroll_id" in answer:
         _SCROLLS[answer["scroll_id"]] = (offset + len(objects), time.monotonic())
@@ -195,6 +196,6 @@ def _scroll(data):
     if not isinstance(scroll_id, str) or scroll_id not in _SCROLLS:
         scroll_id = uuid.uuid4().hex
     position = _SCROLLS.get(scroll_id, (0, 0))[0]
-    if filters.flag(data, "refresh_scroll"):
+    if flag(data, "refresh_scroll"):
         return 0, max(position, size), scroll_id
     return position, size, scroll_id
