@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import secrets
 
-from ..auth import TOKEN_LIFETIME
+from ..credentials import TOKEN_LIFETIME
 from .auth import COOKIE
 
 FIELD = "csrf_token"

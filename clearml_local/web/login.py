@@ -4,7 +4,7 @@ import base64
 from starlette.responses import RedirectResponse
 
 from .. import errors
-from ..auth import TOKEN_LIFETIME
+from ..credentials import TOKEN_LIFETIME
 from . import csrf
 from .auth import COOKIE, safe_next
 
