@@ -5,7 +5,7 @@ import hmac
 import secrets
 
 from ..credentials import TOKEN_LIFETIME
-from .auth import COOKIE
+from .session import COOKIE
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"

@@ -6,7 +6,7 @@ from starlette.responses import RedirectResponse
 from .. import errors
 from ..credentials import TOKEN_LIFETIME
 from . import csrf
-from .auth import COOKIE, safe_next
+from .session import COOKIE, safe_next
 
 
 async def login(request):
