@@ -108,7 +108,7 @@ def print_tables(figures):
     print_table("API latency, plain http.client (median of the rounds; lower is better)",
                 ["call", "p50 ms", "p99 ms", "server CPU ms/call", "p50 range"], rows,
                 [f"p50 ours / floor: {ratio:.2f}. Every API answer carries `Connection: close` "
-                 "(clearml_local/api.py), so the client connects anew for each API call; the "
+                 "(clearml_local/envelope.py), so the client connects anew for each API call; the "
                  "floor keeps its connection. Server CPU: the server process's user + system "
                  "time over the calls (/proc), at 10 ms resolution over each block."])
 

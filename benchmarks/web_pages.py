@@ -1,11 +1,14 @@
 """A page's time to interactive and bytes in a real browser: Debian's chromium under Playwright,
 launched as the browser tests launch it (tests/web_browser.py), logged in with an API token."""
+import os
 from urllib.parse import urlsplit
 
-import servers  # noqa: F401  (it puts the project's root on sys.path)
-from tests.web_browser import CHROMIUM, VIEWPORT, launch  # noqa: F401
+import psutil
 
-COOKIE = "clearml_local_token"  # clearml_local/web/auth.py: the web UI's login cookie.
+import servers  # noqa: F401  (it puts the project's root on sys.path)
+from clearml_local.web.session import COOKIE  # noqa: E402  (the web UI's login cookie)
+from tests.web_browser import CHROMIUM, VIEWPORT, launch  # noqa: E402,F401
+
 # After the load event (the page's scripts ran and drew), one animation frame and one task: the
 # first moment the main thread is free to answer input. Times count from navigation start.
 SETTLED = """() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(() => {
@@ -20,7 +23,8 @@ SETTLED = """() => new Promise((resolve) => requestAnimationFrame(() => setTimeo
 
 
 def interactive(browser, web_url, token, path, check):
-    """{interactive, loaded (seconds from navigation start), bytes, requests} of one load of
+    """{interactive, loaded (seconds from navigation start), bytes, requests, browser_cpu
+    (chromium's CPU seconds over the load)} of one load of
     path in a fresh context (a cold cache, as on a first visit), logged in with token.
     check(page) raises unless the page shows all it should; script errors on it raise too."""
     context = browser.new_context(viewport=VIEWPORT)
@@ -30,16 +34,32 @@ def interactive(browser, web_url, token, path, check):
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
     try:
+        cpu = browser_cpu_seconds()
         response = page.goto(web_url + path, wait_until="load", timeout=300_000)
         if response is None or response.status != 200:
             raise RuntimeError(f"{path}: HTTP {response and response.status}")
         timing = page.evaluate(SETTLED)
+        timing["browser_cpu"] = browser_cpu_seconds() - cpu
         check(page)
     finally:
         context.close()
     if errors:
         raise RuntimeError(f"script errors on {path}: {errors}")
     return timing
+
+
+def browser_cpu_seconds():
+    """CPU seconds chromium's processes (those below this one) have used so far: unlike wall
+    time, hardly changed by other load on the machine."""
+    total = 0.0
+    for process in psutil.Process(os.getpid()).children(recursive=True):
+        try:
+            if "chrom" in process.name():
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 def compare_check(curves):
