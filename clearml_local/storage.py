@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from . import errors, filters
 from .database import REGEX_SECONDS, SCHEMA_VERSION, Database, _regexp  # noqa: F401
 from .statuses import TRANSITIONS, check_transition
+from .users import Users
 
 JSON_FIELDS = {
     "tags", "system_tags", "script", "execution", "hyperparams", "configuration", "models",
@@ -125,7 +126,7 @@ def _metric_key(name):
     return hashlib.md5(name.encode("utf-8")).hexdigest()
 
 
-class Storage(Database):
+class Storage(Users):
     """All reads and writes of the server; the connections and transactions are Database's.
 
     Methods that name an object by id raise the ClearML error for an invalid id of that kind

@@ -7,6 +7,8 @@ from pathlib import Path
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
+# What the schemas before version 8 lacked, for tests that build an older database.
+BEFORE_USERS = "DROP TABLE sessions; DROP TABLE credentials; DROP TABLE users;"
 
 
 def run_script(server, name, *args, cwd, timeout=180, check=True):

@@ -14,7 +14,7 @@ from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
 from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, login,
-               projects, render, searches, workers)
+               projects, render, searches, settings, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -70,7 +70,7 @@ def sdk_link(request):
                             f"#{section}", status_code=302)
 
 
-async def clearml_compare_link(request):
+def clearml_compare_link(request):
     """ClearML's own compare links (compare-tasks;ids=a,b/... or compare-experiments;ids=...)."""
     auth.identity(request)
     ids = request.path_params["ids"]
@@ -95,6 +95,10 @@ def routes():
           for suffix in (".json", "") for method, endpoint in (
               ("GET", actions.form_page), ("POST", actions.perform))],
         Route("/queues/{queue_id}/entries/{task_id}", workers.move_entry, methods=["POST"]),
+        *[Route(f"/settings{suffix}", settings.show) for suffix in (".json", "")],
+        *[Route(f"/settings/credentials{suffix}", settings.create, methods=["POST"])
+          for suffix in (".json", "")],
+        Route("/settings/credentials/{access_key}/revoke", settings.revoke, methods=["POST"]),
         Route("/projects/{project_id}", project_home),
         *[Route(f"/projects/{{project_id}}/{kind};ids={{ids}}{rest}", clearml_compare_link)
           for kind in ("compare-tasks", "compare-experiments") for rest in ("", "/{view:path}")],

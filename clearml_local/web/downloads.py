@@ -14,8 +14,9 @@ PLOTLY_JS = (Path(importlib.util.find_spec("plotly").submodule_search_locations[
              / "package_data" / "plotly.min.js")
 
 
-async def download(request):
-    """A file of the file server, for a client the file server would answer too."""
+def download(request):
+    """A file of the file server, for a client the file server would answer too (a plain
+    function: Starlette runs it off the event loop, where identity may read the database)."""
     identity(request)
     server = request.app.state.server
     # The raw path keeps the URL's own escaping, as the file server's URLs have it.

@@ -1,0 +1,81 @@
+"""Settings: the logged-in user's key pairs, made and revoked as in ClearML's web UI
+(Settings → Workspace → Create new credentials), with the clearml.conf a new one goes in."""
+from starlette.responses import RedirectResponse
+
+from .. import errors
+from ..jsonio import StrictJSONResponse as JSONResponse
+from ..settings import api_section, client_environment
+from . import auth, csrf, dispatch, flash, render
+
+MAX_LABEL = 255
+# A page that shows a secret is kept by no cache and no history.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def settings_page(server, identity, created=None, problem=""):
+    """The user, their key pairs (never a secret), and the pair just created, if any: its
+    secret and clearml.conf, shown this once."""
+    keys = server.storage.keys_of(identity["user"])
+    for key in keys:
+        key["server"] = key["access_key"] == server.credentials.access_key
+    environment = client_environment(server.settings, server.credentials)
+    return {"title": "Settings",
+            "user": {"id": identity["user"], "name": identity["user_name"],
+                     "role": identity["role"]},
+            "credentials": keys, "created": created, "error": problem,
+            "urls": {"api": environment["CLEARML_API_HOST"],
+                     "web": environment["CLEARML_WEB_HOST"],
+                     "files": environment["CLEARML_FILES_HOST"]}}
+
+
+def _answer(request, data, status_code=200):
+    if request.url.path.endswith(".json"):
+        return JSONResponse(data, status_code=status_code, headers=NO_STORE)
+    response = render.html(request, "settings.html", data, status_code=status_code)
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _page(request, created=None, problem="", status_code=200):
+    server = request.app.state.server
+    identity = auth.identity(request)
+    data = server.storage.run("web /settings", settings_page, server, identity, created,
+                              problem)
+    return _answer(request, data, status_code)
+
+
+def show(request):
+    """GET: the settings page (or its JSON twin)."""
+    request.state.json = request.url.path.endswith(".json")
+    return _page(request)
+
+
+def create(request):
+    """POST: new credentials through auth.create_credentials; the answer shows the secret."""
+    request.state.json = request.url.path.endswith(".json")
+    form = dispatch.form(request)
+    csrf.check(request, form)
+    label = str(form.get("label") or "").strip() or None
+    if label and len(label) > MAX_LABEL:
+        return _page(request, problem=f"A label has {MAX_LABEL} characters at most.",
+                     status_code=400)
+    made = dispatch.call(request, "auth.create_credentials", label=label)["credentials"]
+    environment = client_environment(request.app.state.server.settings,
+                                     request.app.state.server.credentials)
+    made["conf"] = api_section(environment, made["access_key"], made["secret_key"])
+    return _page(request, created=made)
+
+
+def revoke(request):
+    """POST: revoke one of the user's key pairs through auth.revoke_credentials."""
+    form = dispatch.form(request)
+    csrf.check(request, form)
+    access_key = request.path_params["access_key"]
+    response = RedirectResponse("/settings", status_code=303)
+    try:
+        dispatch.call(request, "auth.revoke_credentials", access_key=access_key)
+    except errors.APIError as exc:
+        if isinstance(exc, errors.Unauthorized):
+            raise
+        return flash.remember(response, exc.message, "error")
+    return flash.remember(response, f"Revoked {access_key}: it and its logins no longer work.")
