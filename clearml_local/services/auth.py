@@ -3,8 +3,8 @@
 Key pairs as clearml-server's apiserver/services/auth.py answers for them: the secret only in
 create_credentials' answer, get_credentials without it, and the calling user's keys only.
 """
-from .. import auth, errors
-from . import field
+from .. import credentials, errors
+from ._request import field
 
 
 def login(call):
@@ -50,7 +50,8 @@ def revoke_credentials(call):
 
 
 def server_info(call):
-    return {"version": auth.SERVER_VERSION, "build": "local", "api_version": auth.API_VERSION,
+    return {"version": credentials.SERVER_VERSION, "build": "local",
+            "api_version": credentials.API_VERSION,
             "uid": "clearml-local", "files_server": call.server.settings.files_url}
 
 

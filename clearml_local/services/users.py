@@ -1,8 +1,9 @@
 """The users.* service: the calling user and the others, as clearml-server's
 apiserver/services/users.py answers (schema/services/users.conf)."""
-from .. import errors, filters
-from ..database import _regexp
-from . import field, id_list, only
+from .. import errors
+from ..storage.database import _regexp
+from ..storage.query import projection
+from ._request import field, id_list, only
 
 # users.get_all's own filters (database/model/user.py: list_fields id; name as a pattern).
 GET_ALL_FIELDS = ("id", "name", "only_fields", "projection")
@@ -34,7 +35,7 @@ def get_all(call):
     users = [user for user in call.storage.list_users(ids)
              if pattern is None or _name_matches(pattern, user["name"])]
     return {"users": [only({k: v for k, v in user.items() if k != "key_pairs"},
-                           filters.projection(call.data)) for user in users]}
+                           projection(call.data)) for user in users]}
 
 
 def _name_matches(pattern, name):

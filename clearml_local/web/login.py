@@ -7,9 +7,9 @@ from starlette.responses import RedirectResponse
 
 from .. import errors
 from ..api import client_of
-from ..auth import TOKEN_LIFETIME
-from . import auth, csrf
-from .auth import COOKIE, safe_next
+from ..credentials import TOKEN_LIFETIME
+from . import csrf, session
+from .session import COOKIE, safe_next
 
 
 async def login(request):
@@ -54,7 +54,7 @@ async def logout(request):
 def _end_session(request):
     """Revoke the login's token, as the API's auth.logout does; an ended one is ended."""
     try:
-        identity = auth.identity(request)
+        identity = session.identity(request)
     except errors.Unauthorized:
         return
     request.app.state.server.credentials.end_session(identity.get("session"))

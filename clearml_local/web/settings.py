@@ -5,7 +5,7 @@ from starlette.responses import RedirectResponse
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..settings import api_section, client_environment
-from . import auth, csrf, dispatch, flash, render
+from . import csrf, dispatch, flash, render, session
 
 MAX_LABEL = 255
 # A page that shows a secret is kept by no cache and no history.
@@ -38,7 +38,7 @@ def _answer(request, data, status_code=200):
 
 def _page(request, created=None, problem="", status_code=200):
     server = request.app.state.server
-    identity = auth.identity(request)
+    identity = session.identity(request)
     data = server.storage.run("web /settings", settings_page, server, identity, created,
                               problem)
     return _answer(request, data, status_code)

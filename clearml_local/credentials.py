@@ -19,7 +19,7 @@ import jwt
 
 from . import errors
 from .settings import write_private
-from .storage import now
+from .storage.rows import now
 
 API_VERSION = "2.23"
 SERVER_VERSION = "2.0.0"

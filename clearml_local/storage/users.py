@@ -8,7 +8,7 @@ key_pair and password_of, which the login check reads.
 """
 import time
 
-from . import errors
+from .. import errors
 from .database import Database
 
 USER_FIELDS = ("id", "name", "company", "role", "created")
