@@ -5,6 +5,8 @@ import sys
 import time
 from pathlib import Path
 
+import requests
+
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
@@ -82,3 +84,10 @@ def add_user(server, name):
                    if line.strip().startswith(("access key:", "secret key:")))
     return {"name": name, "password": password, "access_key": printed["access key"],
             "secret_key": printed["secret key"], "output": result.stdout}
+
+
+def fresh_token(server):
+    """A login of its own, for a test that ends its session (auth.logout) or may revoke it."""
+    answer = requests.get(f"{server.api_url}/auth.login", timeout=10,
+                          auth=(server.access_key, server.secret_key))
+    return answer.json()["data"]["token"]
