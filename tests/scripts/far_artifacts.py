@@ -13,7 +13,8 @@ def payload(seed, kind, size=200_000):
 
 
 Task.force_store_standalone_script()
-task = Task.init(project_name="second host", task_name="far artifacts", reuse_last_task_id=False)
+task = Task.init(project_name="second host", task_name="far artifacts", output_uri=True,
+                 reuse_last_task_id=False)
 params = task.connect({"seed": 1})
 Path("blob.bin").write_bytes(payload(params["seed"], "artifact"))
 task.upload_artifact("blob", artifact_object=Path("blob.bin"), wait_on_upload=True)
