@@ -92,7 +92,9 @@ class Credentials:
                                                           stored.get("secret_key"))
         self.signing_key = (same_pair and stored.get("signing_key")) or secrets.token_hex(32)
         self.generated = not access_key
-        self.first_user_id = stored.get("user_id") or secrets.token_hex(16)
+        # Without credentials.json (deleted for new keys), the first user stays who they were.
+        self.first_user_id = (stored.get("user_id") or (storage.user_named(FIRST_USER) or {})
+                              .get("id") or secrets.token_hex(16))
         fresh = {"access_key": self.access_key, "secret_key": self.secret_key,
                  "signing_key": self.signing_key, "user_id": self.first_user_id}
         if fresh != stored:
@@ -118,8 +120,8 @@ class Credentials:
         if not users.list_users([self.first_user_id]):
             users.create_user(self.first_user_id, FIRST_USER, COMPANY["id"], "admin", None,
                               now())
-        users.replace_key(self.first_user_id, old_key, self.access_key,
-                          hash_secret(self.secret_key), SERVER_KEY_LABEL, now())
+        users.set_server_key(self.first_user_id, old_key, self.access_key,
+                              hash_secret(self.secret_key), SERVER_KEY_LABEL, now())
 
     @staticmethod
     def identity_of(user):

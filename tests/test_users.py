@@ -236,3 +236,18 @@ def test_schema_7_data_upgrades_and_its_tasks_stay_the_first_users(tmp_path):
     assert upgraded.key_pair("OLDKEY")[0]["name"] == "admin"
     token = credentials.login("Basic " + base64.b64encode(b"OLDKEY:old-secret").decode())
     assert credentials.verify(token)["user"] == upgraded.get_task(task)["user"]
+
+
+def test_new_server_keys_replace_its_old_pair_and_keep_the_first_user(fresh_server):
+    """credentials.json deleted (its error message says so, for new keys): the new pair is the
+    first user's, the old one no longer logs in."""
+    old = {"access_key": fresh_server.access_key, "secret_key": fresh_server.secret_key}
+    admin = fresh_server.api("users.get_current_user")["user"]["id"]
+    stop_server(fresh_server)
+    (fresh_server.data_dir / "credentials.json").unlink()
+    again = start_server(fresh_server.data_dir, fresh_server.home)
+    try:
+        assert log_in(again, old)["meta"]["result_code"] == 401
+        assert again.api("users.get_current_user")["user"]["id"] == admin
+    finally:
+        stop_server(again)

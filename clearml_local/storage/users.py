@@ -79,18 +79,18 @@ class Users(Database):
                             " VALUES (?, ?, ?, ?, ?)", (access_key, secret, user_id, label,
                                                         created))
 
-    def replace_key(self, user_id, old_key, access_key, secret, label, created):
-        """Make access_key (with secret) the user's key in place of old_key, if any."""
+    def set_server_key(self, user_id, old_key, access_key, secret, label, created):
+        """Make access_key (with secret) the user's server key pair: the one before it (old_key,
+        or any of theirs with that label) goes, and whoever held access_key loses it."""
         with self.transaction():
-            if old_key != access_key:
-                self.db.execute("DELETE FROM credentials WHERE access_key = ? AND user = ?",
-                                (old_key, user_id))
+            self.db.execute("DELETE FROM credentials WHERE user = ? AND (access_key = ? OR"
+                            " label = ?) AND access_key != ?", (user_id, old_key, label,
+                                                                access_key))
             row = self.db.execute("SELECT user, secret FROM credentials WHERE access_key = ?",
                                   (access_key,)).fetchone()
             if row and (row["user"], row["secret"]) == (user_id, secret):
                 return
-            if row:
-                self.db.execute("DELETE FROM credentials WHERE access_key = ?", (access_key,))
+            self.db.execute("DELETE FROM credentials WHERE access_key = ?", (access_key,))
             self.add_key(user_id, access_key, secret, label, created)
 
     def keys_of(self, user_id):

@@ -14,8 +14,7 @@ from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
 from . import (actions, compare, csrf, downloads, edit, experiment, login, projects, render,
-               searches, session, settings, template_filters,
-               workers)
+               searches, session, settings, template_filters, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
