@@ -11,6 +11,14 @@ TASK_EDITABLE = (
     "name", "project", "type", "parent", "comment", "tags", "system_tags", "script",
     "execution", "hyperparams", "configuration", "models", "output", "runtime", "container",
 )
+PROPERTIES = "properties"  # clearml-server bll/task/hyperparams.py HyperParams._properties_section
+
+
+def _properties_only(sections):
+    """Whether every section named is 'properties', which a task's status never locks: clearml-
+    server's edit_params and delete_params (bll/task/hyperparams.py) pass
+    allow_all_statuses=properties_only to get_task_for_update."""
+    return all(section == PROPERTIES for section in sections)
 
 
 class Tasks(Rows):
@@ -57,11 +65,27 @@ class Tasks(Rows):
                 f"task {task_id} is {task['status']}: expected created", status=task["status"])
         return task
 
+    def edit_hyper_params(self, task_id, items, replace="none", force=False):
+        """Add or replace hyperparameters, items with a section and a name; replace 'section'
+        empties the sections named first, 'all' every section (edit_params in ClearML Server's
+        bll/task/hyperparams.py). Only a created task unless force is set, or the items are
+        all of the 'properties' section; else InvalidTaskStatus."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            sections = {} if replace == "all" else {
+                k: dict(v) for k, v in task["hyperparams"].items()}
+            if replace == "section":
+                sections.update({item["section"]: {} for item in items})
+            for item in items:
+                sections.setdefault(item["section"], {})[item["name"]] = item
+            force = force or _properties_only(item["section"] for item in items)
+            return self.edit_task(task_id, {"hyperparams": sections}, force)
+
     def delete_hyper_params(self, task_id, keys, force=False):
         """Delete hyperparameters given as (section, name) pairs, a whole section when name
         is empty; the 'properties' section alone is deletable in any status (delete_params in
         ClearML Server's bll/task/hyperparams.py). Returns 1 when the task changed."""
-        keys = [(section.lower() if section.lower() == "properties" else section, name)
+        keys = [(section.lower() if section.lower() == PROPERTIES else section, name)
                 for section, name in keys]
         whole = {section for section, name in keys if not name}
         if any(name and section in whole for section, name in keys):
@@ -69,13 +93,22 @@ class Tasks(Rows):
                                         "scheduled for deletion")
         with self.transaction():
             task = self._task_for_update(
-                task_id, force, any_status=all(s == "properties" for s, _ in keys))
+                task_id, force, any_status=_properties_only(s for s, _ in keys))
             sections = {k: dict(v) for k, v in task["hyperparams"].items() if k not in whole}
             for section, name in keys:
                 sections.get(section, {}).pop(name, None)
             changed = sections != task["hyperparams"]
             self._update("tasks", task_id, {"hyperparams": sections, "last_change": now()})
             return int(changed)
+
+    def edit_configuration(self, task_id, items, replace=False, force=False):
+        """Add or replace configuration items by name, all of them with replace (edit_configuration
+        in ClearML Server's bll/task/hyperparams.py); only a created task unless force is set."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            configuration = {} if replace else dict(task["configuration"])
+            configuration.update({item["name"]: item for item in items})
+            return self.edit_task(task_id, {"configuration": configuration}, force)
 
     def delete_configuration(self, task_id, names, force=False):
         """Delete configuration items by name (delete_configuration in ClearML Server's
