@@ -4,8 +4,7 @@ import logging
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from ..files import file_of_url
-from . import actions, rules, samples, searches, summary
+from . import actions, downloads, rules, samples, searches, summary
 
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
@@ -158,20 +157,13 @@ def _iso(millis):
     return datetime.fromtimestamp(millis / 1000, timezone.utc).isoformat(timespec="seconds")
 
 
-def download_url(server, uri):
-    """This web app's link to a file the file server holds, or None for a file elsewhere."""
-    if file_of_url(server, uri) is None:
-        return None
-    return "/files/" + uri[len(server.settings.files_url.rstrip("/") + "/"):]
-
-
 def _artifact(server, artifact):
     type_data = artifact.get("type_data") or {}
     return {"key": artifact.get("key"), "type": artifact.get("type"),
             "mode": artifact.get("mode", "output"), "size": artifact.get("content_size"),
             "hash": artifact.get("hash"), "uri": artifact.get("uri"),
             "preview": type_data.get("preview") or "",
-            "download_url": download_url(server, artifact.get("uri"))}
+            "download_url": downloads.link(server, artifact.get("uri"))}
 
 
 def _models(server, task):
@@ -186,5 +178,5 @@ def _models(server, task):
                        "id": entry.get("model"), "model_name": model.get("name"),
                        "framework": model.get("framework"), "uri": model.get("uri"),
                        "ready": model.get("ready"),
-                       "download_url": download_url(server, model.get("uri"))})
+                       "download_url": downloads.link(server, model.get("uri"))})
     return models
