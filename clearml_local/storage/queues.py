@@ -38,6 +38,19 @@ class Queues(Rows):
                 "SELECT task, added FROM queue_entries WHERE queue = ? ORDER BY seq", (queue_id,))]
         return queue
 
+    def queue_rows(self):
+        """Every queue but the hidden ones, by name, each with its entries in order."""
+        entries = {}
+        for row in self.db.execute("SELECT queue, task, added FROM queue_entries ORDER BY seq"):
+            entries.setdefault(row["queue"], []).append({"task": row["task"],
+                                                         "added": row["added"]})
+        return [dict(queue, entries=entries.get(queue["id"], []))
+                for queue in self.query("queues", order_by=["name"])]
+
+    def queue_names(self):
+        """{id: name} of every queue, hidden ones included."""
+        return {row["id"]: row["name"] for row in self.db.execute("SELECT id, name FROM queues")}
+
     def queue_by_name(self, name):
         """The queue named exactly name, or None."""
         row = self.db.execute("SELECT id FROM queues WHERE name = ?", (name,)).fetchone()

@@ -31,6 +31,29 @@ class Tasks(Rows):
         """The tasks with the given ids that exist, hidden ones included."""
         return self.get_all("tasks", {"id": list(ids)}) if ids else []
 
+    # The reads the web UI's pages name (and the API's get_all could answer the same way).
+
+    def task_rows(self, project=None, archived=False, columns=None):
+        """The tasks of a project (None: of every project) that are not hidden, the archived
+        ones or the others, oldest first; columns keeps only those fields."""
+        return self.query("tasks", {"project": project, "system_tags": [
+            "-hidden", "archived" if archived else "-archived"]}, columns=columns)
+
+    def children_of(self, task_id):
+        """The tasks whose parent is task_id (its clones), hidden ones aside, oldest first."""
+        return self.query("tasks", {"parent": task_id, "system_tags": ["-hidden"]})
+
+    def search_clones(self, controller_id):
+        """The experiments a search controller launched, oldest first: those tagged
+        'opt: <controller id>', as ClearML's HyperParameterOptimizer tags its clones
+        (clearml/automation/optimization.py), and the controller's own children; neither
+        hidden nor archived."""
+        visible = ["-hidden", "-archived"]
+        tagged = self.query("tasks", {"tags": [f"opt: {controller_id}"], "system_tags": visible})
+        children = self.query("tasks", {"parent": controller_id, "system_tags": visible})
+        found = {task["id"]: task for task in tagged + children if task["id"] != controller_id}
+        return sorted(found.values(), key=lambda task: task["created"])
+
     def create_task(self, fields, identity):
         with self.transaction():
             return self._create("tasks", fields, status="created", status_changed=now(),
