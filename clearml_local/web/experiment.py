@@ -28,9 +28,10 @@ def experiment(server, query, project_id, task_id):
     """Everything about one task; raises InvalidTaskId when there is no such task."""
     storage = server.storage
     task = storage.get_task(task_id)
-    row = summary.rows(storage, [task])[0]
+    queues = storage.queue_names()
+    row = summary.rows(storage, [task], queues)[0]
     project = storage.get_project(task["project"]) if task.get("project") else None
-    children = storage.query("tasks", {"parent": task_id, "system_tags": ["-hidden"]})
+    children = storage.children_of(task_id)
     return {
         "title": task["name"],
         "experiment": dict(row, comment=task.get("comment") or "",
@@ -42,7 +43,7 @@ def experiment(server, query, project_id, task_id):
         "edit": {"url": summary.task_url(task) + "/edit", "reason": rules.reason("edit", task)},
         "project": {"id": project["id"], "name": project["name"]} if project else None,
         "clones": _clones(task, children),
-        "search": _search(storage, task),
+        "search": _search(storage, task, queues),
         "parameters": _sections(task.get("hyperparams") or {}),
         "configuration": [_configuration(name, entry)
                           for name, entry in (task.get("configuration") or {}).items()],
@@ -84,11 +85,11 @@ def _clones(task, children):
             "compare_url": f"/compare?{query}"}
 
 
-def _search(storage, task):
+def _search(storage, task, queues):
     """For a search controller: the experiments it launched and how they rank so far."""
     if task["type"] not in summary.SEARCH_TYPES:
         return None
-    return searches.of_controller(storage, task)
+    return searches.of_controller(storage, task, queues)
 
 
 def _sections(hyperparams):
