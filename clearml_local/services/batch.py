@@ -3,7 +3,7 @@ from .. import errors
 from ._request import id_list
 
 
-def run_batch(call, action, ids_field="ids"):
+def run_batch(call, action):
     """{succeeded: [result + id], failed: [{id, error: {codes, msg}}]} of action(id) for each id
     of the request, as clearml-server's run_batch_operation (apiserver/bll/util.py) answers.
 
@@ -11,7 +11,7 @@ def run_batch(call, action, ids_field="ids"):
     fails leaves nothing behind, and the others go on.
     """
     succeeded, failures = [], []
-    for obj_id in id_list(call, ids_field):
+    for obj_id in id_list(call, "ids"):
         try:
             succeeded.append(dict(action(obj_id) or {}, id=obj_id))
         except errors.APIError as exc:
