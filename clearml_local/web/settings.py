@@ -1,11 +1,8 @@
 """Settings: the logged-in user's key pairs, made and revoked as in ClearML's web UI
 (Settings → Workspace → Create new credentials), with the clearml.conf a new one goes in."""
-from starlette.responses import RedirectResponse
-
 from .. import errors
-from ..jsonio import StrictJSONResponse as JSONResponse
 from ..settings import api_section, client_environment
-from . import csrf, dispatch, flash, render, session
+from . import csrf, dispatch, render, session
 
 MAX_LABEL = 255
 # A page that shows a secret is kept by no cache and no history.
@@ -28,26 +25,23 @@ def settings_page(server, identity, created=None, problem=""):
                      "files": environment["CLEARML_FILES_HOST"]}}
 
 
-def _answer(request, data, status_code=200):
-    if request.url.path.endswith(".json"):
-        return JSONResponse(data, status_code=status_code, headers=NO_STORE)
-    response = render.html(request, "settings.html", data, status_code=status_code)
+def _respond(request, answer):
+    """The page (its dict, a render.Shown or a render.Done), kept by no cache."""
+    response = render.respond(request, "settings.html", answer)
     response.headers.update(NO_STORE)
     return response
 
 
-def _page(request, created=None, problem="", status_code=200):
+def _page(request, created=None, problem=""):
     server = request.app.state.server
-    identity = session.identity(request)
-    data = server.storage.run("web /settings", settings_page, server, identity, created,
-                              problem)
-    return _answer(request, data, status_code)
+    return server.storage.run("web /settings", settings_page, server, session.identity(request),
+                              created, problem)
 
 
 def show(request):
     """GET: the settings page (or its JSON twin)."""
     request.state.json = request.url.path.endswith(".json")
-    return _page(request)
+    return _respond(request, _page(request))
 
 
 def create(request):
@@ -57,25 +51,27 @@ def create(request):
     csrf.check(request, form)
     label = str(form.get("label") or "").strip() or None
     if label and len(label) > MAX_LABEL:
-        return _page(request, problem=f"A label has {MAX_LABEL} characters at most.",
-                     status_code=400)
+        return _respond(request, render.Shown(_page(
+            request, problem=f"A label has {MAX_LABEL} characters at most.")))
     made = dispatch.call(request, "auth.create_credentials", label=label)["credentials"]
-    environment = client_environment(request.app.state.server.settings,
-                                     request.app.state.server.credentials)
-    made["conf"] = api_section(environment, made["access_key"], made["secret_key"])
-    return _page(request, created=made)
+    server = request.app.state.server
+    made["conf"] = api_section(client_environment(server.settings, server.credentials),
+                               made["access_key"], made["secret_key"])
+    return _respond(request, _page(request, created=made))
 
 
 def revoke(request):
     """POST: revoke one of the user's key pairs through auth.revoke_credentials."""
+    request.state.json = request.url.path.endswith(".json")
     form = dispatch.form(request)
     csrf.check(request, form)
     access_key = request.path_params["access_key"]
-    response = RedirectResponse("/settings", status_code=303)
     try:
-        dispatch.call(request, "auth.revoke_credentials", access_key=access_key)
+        result = dispatch.call(request, "auth.revoke_credentials", access_key=access_key)
+    except errors.Unauthorized:
+        raise
     except errors.APIError as exc:
-        if isinstance(exc, errors.Unauthorized):
-            raise
-        return flash.remember(response, exc.message, "error")
-    return flash.remember(response, f"Revoked {access_key}: it and its logins no longer work.")
+        return _respond(request, render.Done({"revoked": 0, "error": exc.message}, "/settings",
+                                             exc.message, "error"))
+    return _respond(request, render.Done(result, "/settings", f"Revoked {access_key}: it and "
+                                         "its logins no longer work."))
