@@ -66,13 +66,15 @@ def create_files_app(server):
     root = server.settings.data_dir / "files"
     root.mkdir(parents=True, exist_ok=True)
 
-    def authorized(request):
-        server.credentials.authenticate(request.headers.get("authorization"))
+    async def authorized(request):
+        # Off the event loop: checking a token reads its session in the database.
+        await run_in_threadpool(server.credentials.authenticate,
+                                request.headers.get("authorization"))
 
     async def upload(request):
         """POST /: each multipart part is stored at the path its field name gives."""
         try:
-            authorized(request)
+            await authorized(request)
             form = await _form(request)
             parts = [(name, part) for name, part in form.multi_items() if hasattr(part, "read")]
             if not parts:
@@ -87,7 +89,7 @@ def create_files_app(server):
 
     async def fetch(request):
         try:
-            authorized(request)
+            await authorized(request)
             path = safe_path(root, request.url.path)
             if not path.is_file():
                 raise errors.FileNotFound(f"file not found: {request.url.path}")
