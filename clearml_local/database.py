@@ -9,6 +9,7 @@ from pathlib import Path
 import regex
 
 from . import errors, sqlfunctions
+from .backup import kept_before_upgrade
 
 SCHEMA_VERSION = 6
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
@@ -271,7 +272,7 @@ class Database:
                              for target in range(version + 1, SCHEMA_VERSION + 1))
         if version < SCHEMA_VERSION:
             # executescript commits on its own, so the upgrade carries its own transaction.
-            with self._write_lock:
+            with self._write_lock, kept_before_upgrade(self.db, self.path, SCHEMA_VERSION):
                 self.db.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\n"
                     "COMMIT;")

@@ -9,6 +9,7 @@ import uvicorn
 
 from .api import create_api_app
 from .auth import Credentials
+from .datafolder import DATABASE
 from .files import create_files_app
 from .storage import Storage
 from .web import create_web_app
@@ -23,7 +24,7 @@ class Server:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.credentials = Credentials(settings.data_dir, access_key, secret_key)
-        self.storage = Storage(settings.data_dir / "clearml.db")
+        self.storage = Storage(settings.data_dir / DATABASE)
 
 
 def bind(host, port):

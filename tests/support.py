@@ -1,9 +1,13 @@
 """Helpers for tests: run scripts against the server, wait for task states."""
+import hashlib
+import json
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
@@ -57,3 +61,27 @@ def stop_process(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def clearml_local(*args, timeout=300):
+    """`python -m clearml_local ARGS`, as a user runs it; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "clearml_local", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def listing(folder):
+    """{path: sha256} of every file under folder, to show that nothing changed."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(Path(folder).rglob("*"))
+            if p.is_file()}
+
+
+def manifest_of(backup):
+    """The manifest of a backup folder or archive."""
+    if Path(backup).is_dir():
+        return json.loads((Path(backup) / "manifest.json").read_text())
+    with tarfile.open(backup) as archive:
+        return json.loads(archive.extractfile("manifest.json").read())

@@ -21,6 +21,9 @@ from ..settings import DEFAULT_DATA_DIR
 
 COMMANDS = (
     "serve",
+    "info",
+    "backup",
+    "restore",
 )
 
 
@@ -45,6 +48,14 @@ def add_data_dir(parser, what="where the database, files and credentials live"):
     """The --data-dir option every subcommand reads or writes a data folder with."""
     parser.add_argument("--data-dir", type=lambda text: Path(text).expanduser().resolve(),
                         default=str(DEFAULT_DATA_DIR), help=f"{what} (default: %(default)s)")
+
+
+def size(count):
+    """A byte count for people: 1.5 MB."""
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.3g} {unit}" if unit != "bytes" else f"{count} bytes"
+        count /= 1000
 
 
 def main(argv=None):
