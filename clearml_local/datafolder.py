@@ -4,12 +4,13 @@ import sqlite3
 from pathlib import Path
 
 DATABASE = "clearml.db"
+CREDENTIALS = "credentials.json"  # The key pairs and the token signing key.
 FILES = "files"  # The file server's uploads, at the paths their URLs name.
 UPLOADING = ".upload-"  # The prefix of an upload still being written (it then takes its name).
 # What else the server keeps in the data folder, which a backup carries. The rest is written
 # again at each start (clearml.conf, clearml.env) or belongs to the database (its -wal and -shm,
 # the copies kept before upgrades). Something new the server keeps there belongs here too.
-KEPT = ("credentials.json",)
+KEPT = (CREDENTIALS,)
 COUNTED = ("projects", "tasks", "models", "queues", "events")
 
 

@@ -9,7 +9,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 
 from .backup import ARCHIVE_SUFFIXES, FORMAT, MANIFEST, copy_hashed
-from .database import SCHEMA_VERSION
+from .storage.database import SCHEMA_VERSION
 from .datafolder import DATABASE, read_only, schema_version
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from clearml_local.database import SCHEMA_VERSION
+from clearml_local.storage.database import SCHEMA_VERSION
 from clearml_local.datafolder import DATABASE
 from conftest import start_server, stop_server
 from support import clearml_local, listing, manifest_of, run_script, sha256, start_agent

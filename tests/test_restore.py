@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from clearml_local.database import SCHEMA_VERSION
+from clearml_local.storage.database import SCHEMA_VERSION
 from clearml_local.datafolder import DATABASE
 from clearml_local.storage import Storage
 from support import IDENTITY, clearml_local, listing, manifest_of

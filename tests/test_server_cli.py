@@ -8,7 +8,7 @@ import requests
 
 from clearml_local import __version__
 from clearml_local.commands import COMMANDS
-from clearml_local.database import SCHEMA_VERSION
+from clearml_local.storage.database import SCHEMA_VERSION
 from conftest import start_server, stop_server
 from support import clearml_local
 

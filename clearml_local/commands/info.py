@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from . import add_data_dir, size
-from ..database import SCHEMA_VERSION
+from ..storage.database import SCHEMA_VERSION
 from ..datafolder import DATABASE, FILES, counts, disk_use, read_only, schema_version
 from ..datafolder import uploads
 from ..settings import parse_client_environment

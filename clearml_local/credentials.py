@@ -8,6 +8,7 @@ import time
 import jwt
 
 from . import errors
+from .datafolder import CREDENTIALS
 from .settings import write_private
 
 API_VERSION = "2.23"
@@ -28,7 +29,7 @@ class Credentials:
     """
 
     def __init__(self, data_dir, access_key=None, secret_key=None):
-        path = data_dir / "credentials.json"
+        path = data_dir / CREDENTIALS
         stored = self._read(path)
         self.access_key = access_key or stored.get("access_key") or _random(24)
         self.secret_key = secret_key or stored.get("secret_key") or _random(
