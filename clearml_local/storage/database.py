@@ -90,6 +90,17 @@ def _regexp(pattern, value, timeout=None, flags=regex.IGNORECASE):
         raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
 
 
+def _applied_version(db):
+    """The schema version whose migrations db has had: its user_version, except that main's
+    release 776c855 wrote 4 for enforced references before nested projects took 4 and they 5:
+    its databases lack projects.parent and upgrade from 3."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == 4 and not db.execute(
+            "SELECT 1 FROM pragma_table_info('projects') WHERE name = 'parent'").fetchone():
+        return 3
+    return version
+
+
 class _NeedsWriter(BaseException):
     """A read-only unit tried to write. A BaseException, so no handler's `except` swallows it
     on its way to Database.run, which then runs the unit again as a writer."""
@@ -262,7 +273,7 @@ class Database:
                 local.depth = depth
 
     def _migrate(self):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = _applied_version(self.db)
         if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path} has schema version {version}, newer than this server's "
