@@ -37,6 +37,8 @@ def backup(data_dir, dest):
                          "data folder)")
     if dest.exists() or dest.is_symlink():
         raise SystemExit(f"cannot back up to {dest}: it exists; name a new folder or .tar.gz")
+    if dest.resolve().is_relative_to((data_dir / FILES).resolve()):
+        raise SystemExit(f"cannot back up to {dest}: it is inside the uploads it would copy")
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     snapshot_path = dest.with_name(f".{dest.name}.{DATABASE}-{os.getpid()}")
