@@ -90,14 +90,8 @@ def keep_copy(db, copy):
     """Write the database open as db to the file copy at once (never half of it there)."""
     partial = copy.with_name(f".{copy.name}.partial-{os.getpid()}")
     partial.unlink(missing_ok=True)
-    create_private(partial)
     try:
-        target = sqlite3.connect(partial)
-        try:
-            db.backup(target)
-            target.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            target.close()
+        copy_database(db, partial).close()
         os.replace(partial, copy)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -117,20 +111,31 @@ def make_manifest(data_dir, version, found, entries):
 
 
 def snapshot(database, target):
-    """Copy database to target, a new file, as of one moment; returns (its schema version,
-    its counts). The copy is one self-contained file (rollback journal, not WAL)."""
-    create_private(target)
+    """Copy the database file to target, a new file; returns (its schema version, its counts)."""
     source = read_only(database)
     try:
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")
-            return schema_version(copy), counts(copy)
-        finally:
-            copy.close()
+        copy = copy_database(source, target)
     finally:
         source.close()
+    try:
+        return schema_version(copy), counts(copy)
+    finally:
+        copy.close()
+
+
+def copy_database(source, target):
+    """Copy the database open as source into target, a new file, as of one moment (SQLite's
+    online backup API in one read transaction); returns a connection to the copy, which is one
+    self-contained file (a rollback journal, not WAL)."""
+    create_private(target)
+    copy = sqlite3.connect(target)
+    try:
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        copy.close()
+        raise
+    return copy
 
 
 def create_private(path):
