@@ -118,3 +118,20 @@ def test_a_failed_upgrade_leaves_the_database_as_it_was_and_says_how_to_go_back(
     assert "unchanged" in error and "to go back, run the release you used before" in error
     assert sha256(tmp_path / "data" / DATABASE) == before
     assert events_by_task_and_type(tmp_path / "data" / DATABASE) == expected["events"]
+
+
+def test_a_backup_of_an_old_folder_restores_and_upgrades(tmp_path):
+    """Backed up before this release first opened it, restored, then opened: all there."""
+    expected = unpack(FIXTURES / "schema1-a47a59b.tar.gz", tmp_path / "old")
+    assert clearml_local("backup", tmp_path / "old.tar.gz", "--data-dir", tmp_path / "old"
+                         ).returncode == 0
+    assert clearml_local("restore", tmp_path / "old.tar.gz", "--data-dir", tmp_path / "data"
+                         ).returncode == 0
+    server = start_server(tmp_path / "data", tmp_path / "home")
+    try:
+        found = server.api("tasks.get_all", id=list(expected["read"]), only_fields=["name"])
+    finally:
+        stop_server(server)
+    assert sorted(task["name"] for task in found["tasks"]) == ["recorded", "recorded clone"]
+    assert events_by_task_and_type(tmp_path / "data" / DATABASE) == expected["events"]
+    assert (tmp_path / "data" / f"{DATABASE}.schema-1-to-{SCHEMA_VERSION}.backup").is_file()
