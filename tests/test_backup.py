@@ -14,7 +14,7 @@ from clearml_local.storage.database import SCHEMA_VERSION
 from clearml_local.datafolder import DATABASE
 from conftest import start_server, stop_server
 from support import clearml_local, listing, manifest_of, run_script, sha256, start_agent
-from support import stop_process
+from support import stop_process, wait_for_status
 
 # What a used data folder holds besides what a backup carries (datafolder.KEPT, the database,
 # the uploads): written again at each start, or the database's own.
@@ -65,7 +65,7 @@ def busy_agent_task(server, cwd):
     """Enqueue tests/scripts/busy.py for an agent and start one; returns (agent, task id) once
     the task runs and has uploaded its first artifact."""
     server.api("queues.create", name="backup")
-    run_script(server, "busy.py", cwd=cwd)
+    run_script(server, "busy.py", str(cwd / "stop"), cwd=cwd)
     task_id = server.api("tasks.get_all", name="^busy$")["tasks"][0]["id"]
     agent = start_agent(server, "backup", cwd, env={"CLEARML_AGENT_QUEUE_POLL_FREQ_SEC": "1"})
     deadline = time.monotonic() + 180
@@ -78,43 +78,56 @@ def busy_agent_task(server, cwd):
     return agent, task_id
 
 
-@pytest.fixture(scope="module")
-def backed_up(tmp_path_factory):
-    """A backup made while 4 writers add events and an agent runs a task that uploads."""
-    base = tmp_path_factory.mktemp("backed-up")
-    server = start_server(base / "data", base / "home")
+def back_up_under_load(server, task_id, base):
+    """Back up while 4 writers add events and the agent's task goes on; what to check after."""
+    # A reader that holds its snapshot keeps the server from checkpointing what comes after
+    # it: the writers' events are then only in the WAL, which a copy of the database file
+    # alone would miss (on a busy server, the newest writes always are).
+    reader = sqlite3.connect(base / "data" / DATABASE)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM tasks").fetchone()
     writers = [Writer(server, number) for number in range(4)]
+    for writer in writers:
+        writer.start()
     try:
-        agent, task_id = busy_agent_task(server, base)
-        # A reader that holds its snapshot keeps the server from checkpointing what comes
-        # after it: the writers' events are then only in the WAL, which a copy of the database
-        # file alone would miss (on a busy server, the newest writes always are).
-        reader = sqlite3.connect(base / "data" / DATABASE)
-        reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM tasks").fetchone()
-        for writer in writers:
-            writer.start()
-        time.sleep(1)
+        deadline = time.monotonic() + 60
+        while min(len(w.answered) for w in writers) < 20 and time.monotonic() < deadline:
+            time.sleep(0.1)
         artifact = server.api("tasks.get_by_id", task=task_id)["task"]["execution"][
             "artifacts"][0]
         uploaded = download(server, artifact["uri"])
         began = time.monotonic()
         made = clearml_local("backup", base / "backup.tar.gz", "--data-dir", base / "data")
         time.sleep(1)  # The writers and the agent go on past the backup's end.
-        reader.close()
         status = server.api("tasks.get_by_id", task=task_id)["task"]["status"]
     finally:
         for writer in writers:
             writer.stopped.set()
-            if writer.is_alive():
-                writer.join()
-        stop_process(agent)
-        stop_server(server)
+            writer.join()
+        reader.close()
     assert made.returncode == 0 and status == "in_progress", (made.stderr, status)
-    answered = {w.task: [i for at, i in w.answered if at < began] for w in writers}
-    return SimpleNamespace(path=base / "backup.tar.gz", output=made.stdout, answered=answered,
+    return SimpleNamespace(path=base / "backup.tar.gz", output=made.stdout, base=base,
+                           answered={w.task: [i for at, i in w.answered if at < began]
+                                     for w in writers},
                            failures=[f for w in writers for f in w.failures], task=task_id,
-                           artifact=artifact, uploaded=uploaded, base=base)
+                           artifact=artifact, uploaded=uploaded)
+
+
+@pytest.fixture(scope="module")
+def backed_up(tmp_path_factory):
+    """A backup made while 4 writers add events and an agent runs a task that uploads."""
+    base = tmp_path_factory.mktemp("backed-up")
+    server, agent = start_server(base / "data", base / "home"), None
+    try:
+        agent, task_id = busy_agent_task(server, base)
+        made = back_up_under_load(server, task_id, base)
+        (base / "stop").touch()
+        wait_for_status(server, task_id, ["completed"], timeout=60)
+    finally:
+        if agent:
+            stop_process(agent)
+        stop_server(server)
+    return made
 
 
 @pytest.fixture(scope="module")
