@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import errors
+from .datafolder import FILES, UPLOADING
 from .envelope import error_envelope, http_error
 
 log = logging.getLogger("clearml_local.files")
@@ -42,7 +43,7 @@ def store(part, path):
     """Write an uploaded part to path at once: a failed write leaves neither a partial file
     nor its temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".upload-", delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=UPLOADING, delete=False) as tmp:
         try:
             shutil.copyfileobj(part.file, tmp)
             tmp.flush()
@@ -63,7 +64,7 @@ def _error(exc, action):
 
 
 def create_files_app(server):
-    root = server.settings.data_dir / "files"
+    root = server.settings.data_dir / FILES
     root.mkdir(parents=True, exist_ok=True)
 
     async def authorized(request):
@@ -126,7 +127,7 @@ def file_of_url(server, url):
     if parsed.scheme not in ("http", "https") or parsed.hostname != ours.hostname:
         return None
     try:
-        path = safe_path(server.settings.data_dir / "files", parsed.path)
+        path = safe_path(server.settings.data_dir / FILES, parsed.path)
     except errors.APIError:
         return None
     return path if path.is_file() else None
