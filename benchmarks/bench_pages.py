@@ -73,7 +73,8 @@ def print_tables(figures):
                      f"{figures.median(f'{name}_bytes') / 1e6:.2f}",
                      f"{figures.median(f'{name}_document_bytes') / 1e6:.2f}"])
     print_table("Pages in chromium: time to interactive (median of the rounds; lower is better)",
-                ["page", "interactive s", "range", "chromium CPU s", "MB sent", "of which the HTML"], rows,
+                ["page", "interactive s", "range", "chromium CPU s", "MB sent",
+                 "of which the HTML"], rows,
                 ["Each load in a fresh browser context (cold cache), logged in; interactive: "
                  "navigation start to the first free frame after the load event, every chart "
                  "drawn and every row shown (checked). Chromium CPU: its processes' CPU time over "

@@ -39,10 +39,11 @@ class Figures:
     def has(self, *keys):
         return all(self.samples.get(key) for key in keys)
 
-    def table(self):
-        """{key: median, key_range: [min, max]} of every figure, rounded for reading."""
+    def table(self, keys=None):
+        """{key: median, key_range: [min, max]} of the figures (all, or those of keys that
+        were measured), rounded for reading."""
         result = {}
-        for key in self.samples:
+        for key in (self.samples if keys is None else [k for k in keys if self.has(k)]):
             result[key] = _round(self.median(key))
             result[f"{key}_range"] = [_round(value) for value in self.range(key)]
         return result
@@ -107,13 +108,15 @@ def _chromium_version():
     return found.stdout.strip() or None
 
 
-def write(facts, figures, verdicts, complete, started):
+def write(facts, figures, keys, verdicts, complete, started):
     """results.json for a whole run of every benchmark at full size, else results-partial.json;
-    returns the path written."""
+    returns the path written. figures: the issue's keys; more_figures: the others measured."""
     facts = {**facts, "load_after": load_average(),
              "minutes": round((datetime.datetime.now().timestamp() - started) / 60, 1),
              "complete": complete}
-    document = {"run": facts, "figures": figures.table(), "targets": verdicts,
+    others = [key for key in figures.samples if key not in keys]
+    document = {"run": facts, "figures": figures.table(keys),
+                "more_figures": figures.table(others), "targets": verdicts,
                 "samples": figures.samples, "sizes": figures.sizes, "details": figures.details}
     path = RESULTS if complete and not facts["quick"] else PARTIAL
     path.write_text(json.dumps(document, indent=1) + "\n")

@@ -96,7 +96,7 @@ def main():
     if missing:
         print(f"Not measured: {', '.join(missing)}")
     complete = not failed and not missing and args.rounds >= 3 and not args.quick
-    path = results.write(facts, figures, verdicts, complete, started)
+    path = results.write(facts, figures, KEYS, verdicts, complete, started)
     print(f"Wrote {path.relative_to(ROOT)}")
     if path == results.RESULTS:
         render_readme.render(path)
