@@ -1,5 +1,6 @@
 """Helpers for the random search's tests: run the controller, read what it printed and did."""
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,12 @@ SPACE = {"batch_size": [64, 96, 128, 160, 192], "layer_1": range(128, 512, 32),
          "layer_2": range(128, 512, 32)}
 # MNIST's download fails as on a machine without internet, whatever this one has: the fallback runs.
 NO_DOWNLOADS = {"HTTPS_PROXY": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+
+
+def unconfigured_env(home):
+    """os.environ without any ClearML setting, and a HOME without clearml.conf."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(("CLEARML_", "TRAINS_"))},
+            "HOME": str(home)}
 
 
 def run(args, env, cwd, timeout=120):
