@@ -85,11 +85,11 @@ def json_objects(option, texts):
 
 def sdk_parameter(spec):
     """ClearML's Parameter object for one of clearml-param-search's JSON objects, such as
-    {"name": "Args/lr", "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1};
-    built by the type's own constructor, which gives the defaults their meaning in ClearML
-    (Parameter.from_dict restores the SDK's own serialisation without it). Raises
-    SearchSpaceError naming the parameter and what is wrong: the name, the type, a field, or a
-    range that holds no values."""
+    {"name": "Args/lr", "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1},
+    built by the type's own constructor as clearml-param-search builds it, so that its defaults
+    mean what they mean in ClearML. (Parameter.from_dict restores the SDK's own to_dict form
+    without running the constructor, so it would leave those defaults out.) Raises
+    SearchSpaceError naming the parameter and its bad name, type or field."""
     name = spec.get('name')
     if not isinstance(name, str) or not name.strip('/ '):
         raise SearchSpaceError(f'each parameter needs a "name", such as "Args/lr"; got '
@@ -100,40 +100,44 @@ def sdk_parameter(spec):
         raise SearchSpaceError(f"{name}: unknown type {spec.get('type')!r}; the types are "
                                f"{', '.join(PARAMETER_TYPES)}")
     fields = {key: value for key, value in spec.items() if key not in ('name', 'type')}
-    _check_fields(name, kind, fields)
-    parameter = kind(name=name, **fields)
-    parameter_values(parameter)
-    return parameter
+    _check_field_names(name, kind, fields)
+    for key, value in fields.items():
+        accepts, what = FIELDS[key]
+        if not accepts(value):
+            raise SearchSpaceError(f'{name}: {key} must be {what}; got {json.dumps(value)}')
+    return kind(name=name, **fields)
 
 
-def _check_fields(name, kind, fields):
+def _check_field_names(name, kind, fields):
     accepted = {key: field for key, field in inspect.signature(kind).parameters.items()
                 if key != 'name'}
     unknown = [key for key in fields if key not in accepted]
     missing = [key for key, field in accepted.items()
                if field.default is inspect.Parameter.empty and key not in fields]
     if unknown or missing:
-        problem = (f"has no field {unknown[0]!r}" if unknown else f"needs {missing[0]!r}")
+        problem = f"has no field {unknown[0]!r}" if unknown else f"needs {missing[0]!r}"
         raise SearchSpaceError(f"{name}: {kind.__name__} {problem} (its fields: "
                                f"{', '.join(accepted)})")
-    for key, value in fields.items():
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if key in ('min_value', 'max_value', 'base') and not number:
-            raise SearchSpaceError(f'{name}: {key} must be a number; got {json.dumps(value)}')
-        if key == 'step_size' and value is not None and not (number and value > 0):
-            raise SearchSpaceError(f'{name}: step_size must be a positive number; got '
-                                   f'{json.dumps(value)}')
-        if key == 'include_max_value' and not isinstance(value, bool):
-            raise SearchSpaceError(f'{name}: include_max_value must be true or false; got '
-                                   f'{json.dumps(value)}')
-        if key == 'values' and not (isinstance(value, list) and value
-                                    and all(isinstance(v, SCALARS) for v in value)):
-            raise SearchSpaceError(f'{name}: values must be a non-empty list of numbers, '
-                                   f'strings or booleans; got {json.dumps(value)}')
-    if kind is LogUniformParameterRange and (fields.get('base', 10) <= 0
-                                             or fields.get('base', 10) == 1):
-        raise SearchSpaceError(f"{name}: base must be a positive number other than 1; got "
-                               f"{fields['base']}")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# What each field of clearml-param-search's objects accepts; the SDK's constructors convert
+# without asking (float("1e-3"), bool("false") is True).
+FIELDS = {
+    'min_value': (_is_number, 'a number'),
+    'max_value': (_is_number, 'a number'),
+    'base': (lambda value: _is_number(value) and value > 0 and value != 1,
+             'a positive number other than 1'),
+    'step_size': (lambda value: value is None or _is_number(value) and value > 0,
+                  'a positive number'),
+    'include_max_value': (lambda value: isinstance(value, bool), 'true or false'),
+    'values': (lambda value: isinstance(value, list) and bool(value)
+               and all(isinstance(item, SCALARS) for item in value),
+               'a non-empty list of numbers, strings or booleans'),
+}
 
 
 def is_continuous(parameter):
