@@ -10,13 +10,14 @@ import uuid
 import pytest
 from clearml import Task
 from clearml.automation.parameters import RandomSeed
+from clearml.cli.hpo.__main__ import eval_params_search
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from search_helpers import (CONTROLLER, clones_of, controller_id, launched, run,
                             unconfigured_env)
 from search_space import (PARAMETER_TYPES, SearchSpaceError, describe, parse_space,
-                          sample_configurations)
+                          sample_configurations, sdk_parameter)
 
 NAME = "Args/x"
 STEPS = st.sampled_from([None, 0.25, 0.5, 1.0, 2.5])
@@ -67,6 +68,16 @@ def space_of(spec):
     """The space of one parameter; a range whose steps hold no value is left to its own test."""
     assume(reference(spec).to_list())
     return parse_one(spec)
+
+
+@settings(max_examples=100, deadline=None)
+@given(SPECS, st.sampled_from(["x", "Args/x"]))
+def test_a_parameter_is_the_one_clearml_param_search_builds(spec, name):
+    """The same JSON object gives the same SDK object as clearml-param-search's own parser."""
+    spec = {**spec, "name": name}
+    ours = sdk_parameter(spec)
+    [theirs] = eval_params_search([json.dumps(spec)], [])
+    assert (type(ours), ours.to_dict()) == (type(theirs), theirs.to_dict())
 
 
 @settings(max_examples=150, deadline=None)
