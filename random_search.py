@@ -9,8 +9,8 @@
 # Register the template once (python base_template_keras_simple.py), then for example:
 #     python random_search.py --seed 1 --wait
 # Any task registered with Task.init is searched the same way, with clearml-param-search's options:
-#     python random_search.py --template-id <id> --params-search \
-#         '{"name": "Args/lr", "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1}' \
+#     python random_search.py --template-id <id> --params-search '{"name": "Args/lr",
+#         "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1}' \
 #         --objective-metric-title validation --objective-metric-series loss \
 #         --objective-metric-sign min --wait
 # Every option is also a parameter of this controller task (General/...): edit them in a ClearML web
