@@ -6,21 +6,11 @@ import math
 import re
 
 import pytest
-from clearml import Task
 
-from search_helpers import CONTROLLER, launched, run
-from support import find_task, run_script
+from search_helpers import ANY_TASK_SPACE, any_task_search
 
 pytestmark = pytest.mark.slow
 
-PROJECT = "search your own task"
-SPACE = [
-    {"name": "Args/lr", "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1},
-    {"name": "Args/layers", "type": "UniformIntegerParameterRange", "min_value": 2,
-     "max_value": 8, "step_size": 2},
-    {"name": "Args/optimizer", "type": "DiscreteParameterRange",
-     "values": ["adam", "sgd", "rmsprop"]},
-]
 BONUS = {"adam": 0.5, "sgd": 0.0, "rmsprop": 0.25}
 
 
@@ -31,43 +21,18 @@ def expected(series, lr, layers, optimizer):
     return (math.log10(lr) + 3) ** 2 + abs(layers - 4) - BONUS[optimizer]
 
 
-@pytest.fixture(scope="module")
-def template(server, tmp_path_factory):
-    """The score template, registered by running it once."""
-    run_script(server, "score_template.py", cwd=tmp_path_factory.mktemp("score"))
-    return find_task(server, PROJECT, "score template")["id"]
-
-
 @pytest.fixture(scope="module", params=[("max", "score"), ("min", "loss")],
                 ids=["max-score", "min-loss"])
-def search(request, server, template, step_agent, tmp_path_factory, artifacts_dir):
-    """A search of 3 clones, the space in a file for one sign and inline for the other; the
-    clones' drawn values, their tasks, the controller and what it printed."""
-    sign, series = request.param
-    workdir = tmp_path_factory.mktemp(f"search-{sign}")
-    (workdir / "space.json").write_text(json.dumps(SPACE))
-    space = ["@space.json"] if sign == "max" else [json.dumps(item) for item in SPACE]
-    result = run([CONTROLLER, "--template-id", template, "--project", PROJECT, "--queue",
-                  step_agent, "--experiments", "3", "--seed", "5", "--params-search", *space,
-                  "--params-override", json.dumps({"name": "Args/note", "value": sign}),
-                  "--objective-metric-title", "validation", "--objective-metric-series", series,
-                  "--objective-metric-sign", sign, "--wait"], server.env, workdir, timeout=600)
-    (artifacts_dir / f"random_search_{sign}_{series}.log").write_text(result.stdout)
-    assert result.returncode == 0, result.stdout + result.stderr
-    clone_ids = re.findall(r"Experiment id=(\w+) enqueue", result.stdout)
-    controller = re.search(r"created new task id=(\w+)", result.stdout).group(1)
-    drawn = [{name.split("/")[1]: value for name, value in configuration.items()}
-             for configuration in launched(result.stdout)]
-    return {"sign": sign, "series": series, "output": result.stdout, "drawn": drawn,
-            "clones": [Task.get_task(task_id=clone_id) for clone_id in clone_ids],
-            "controller": Task.get_task(task_id=controller)}
+def search(request, server, step_agent, tmp_path_factory, artifacts_dir):
+    """The search of the score template for that sign and series (ANY_TASK_SPACE, 5 clones)."""
+    return any_task_search(server, step_agent, *request.param, tmp_path_factory, artifacts_dir)
 
 
 def reported(clone, series):
     return clone.get_last_scalar_metrics()["validation"][series]["last"]
 
 
-@pytest.mark.parametrize("index", [0, 1, 2])
+@pytest.mark.parametrize("index", range(5))
 def test_each_clone_runs_with_its_drawn_values(search, index):
     drawn, clone = search["drawn"][index], search["clones"][index]
     console = "\n".join(clone.get_reported_console_output(100))
@@ -76,7 +41,7 @@ def test_each_clone_runs_with_its_drawn_values(search, index):
 
 
 def test_each_clone_reports_the_function_of_its_parameters(search):
-    assert len(search["clones"]) == 3 and len({str(d) for d in search["drawn"]}) == 3
+    assert len(search["clones"]) == 5 and len({str(d) for d in search["drawn"]}) == 5
     assert [reported(clone, search["series"]) for clone in search["clones"]] == [
         pytest.approx(expected(search["series"], **drawn)) for drawn in search["drawn"]]
 
@@ -112,6 +77,6 @@ def test_controller_reports_its_objective_and_every_searched_parameter(search):
 def test_controller_records_the_space_and_objective(search):
     general = {k.split("/", 1)[1]: v for k, v in search["controller"].get_parameters().items()
                if k.startswith("General/")}
-    assert json.loads(general["params_search"]) == SPACE
+    assert json.loads(general["params_search"]) == ANY_TASK_SPACE
     assert (general["objective_metric_series"], general["objective_metric_sign"]) == (
         search["series"], search["sign"])
