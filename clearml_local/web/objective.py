@@ -15,8 +15,8 @@ FINISHED = ("completed", "published")
 
 
 def of_controller(controller):
-    """{"metric" (the compare page's "title/series" key), "label", "value", "goal", "params"
-    (the searched names, with their section), "log" (those drawn log-uniformly)} of a
+    """{"metric" (the compare page's "title/series" key), "value", "goal", "params" (the
+    searched names, with their section), "log" (those drawn log-uniformly)} of a
     random_search.py controller task; None for a task that records no objective."""
     general = {key.split("/", 1)[1]: value for key, value in params(controller).items()
                if key.startswith("General/")}
@@ -28,8 +28,7 @@ def of_controller(controller):
     names = [_with_section(spec["name"]) for spec in specs] or [
         f"General/{name}" for name in KERAS_SPACE if general.get(name)]
     value, goal = SIGNS[sign]
-    return {"metric": metric_key(title, series), "label": f"{title}/{series} ({value})",
-            "value": value, "goal": goal, "params": names,
+    return {"metric": metric_key(title, series), "value": value, "goal": goal, "params": names,
             "log": [_with_section(spec["name"]) for spec in specs
                     if spec.get("type") == "LogUniformParameterRange"]}
 
@@ -50,15 +49,17 @@ def _with_section(name):
     return name if "/" in name else f"General/{name}"
 
 
-def panel(rows, search):
-    """Each searched parameter of `search` (of_controller's) against the ranked rows' score, over
-    the finished clones: the points of a scatter plot, log-scaled for a log-uniform parameter,
-    and the parameter's fANOVA importance; with how many clones they rest on."""
+def panel(rows, search, choice):
+    """Each searched parameter of `search` (of_controller's) against the ranked rows' score (the
+    leaderboard's `choice`), over the finished clones: the points of a scatter plot, log-scaled
+    for a log-uniform parameter, and the parameter's fANOVA importance; with how many clones
+    they rest on."""
     finished = [row for row in rows if row["status"] in FINISHED and row["score"] is not None]
     found = importances([(row["params"], row["score"]) for row in finished], search["params"],
                         search["log"])
-    return {"count": len(finished), "minimum": MINIMUM_POINTS, "label": search["label"],
-            "reverse": search["goal"] == "min", "parameters": [
+    return {"count": len(finished), "minimum": MINIMUM_POINTS,
+            "label": f"{choice['label']} ({choice['value']})",
+            "reverse": choice["goal"] == "min", "parameters": [
         {"name": name, "log": name in search["log"], "importance": found.get(name),
          "x": _axis_values([row["params"].get(name) for row in finished]),
          "y": [row["score"] for row in finished], "names": [row["name"] for row in finished],

@@ -5,7 +5,7 @@
     const panel = JSON.parse(document.getElementById(holder.dataset.objective).textContent);
     panel.parameters.forEach(function (p) {
       const div = document.createElement("div");
-      div.className = "chart scatter";
+      div.className = "chart";
       div.dataset.param = p.name;
       holder.appendChild(div);
       Plotly.newPlot(div, [{
