@@ -50,6 +50,12 @@ def test_fewer_than_two_clones_have_no_importances(count, expected):
     assert importances(points(count), NAMES) == expected
 
 
+def test_values_that_are_not_finite_numbers_are_categories_and_scores_left_out():
+    found = importances([({"Args/x": "inf"}, 1.0), ({"Args/x": "1"}, 2.0),
+                         ({"Args/x": "2"}, float("nan")), ({"Args/x": "3"}, 3.0)], ["Args/x"])
+    assert found == {"Args/x": pytest.approx(1)}
+
+
 @pytest.mark.parametrize("sign, value, goal", [("max", "last", "max"), ("min", "last", "min"),
                                                ("min_global", "min", "min"),
                                                ("max_global", "max", "max")])
