@@ -6,12 +6,9 @@ import sys
 
 from search_report import SIGNS
 from search_runner import SearchError, close_controller
-from search_space import (SearchSpaceError, describe, json_objects, sample_configurations,
-                          search_overrides, search_seed, search_space)
+from search_space import (KERAS_SPACE, SearchSpaceError, describe, json_objects,
+                          sample_configurations, search_overrides, search_seed, search_space)
 
-# The original example's space, used unless --params-search gives one.
-KERAS_SPACE = {'batch_size': [64, 96, 128, 160, 192], 'layer_1': [128, 512, 32],
-               'layer_2': [128, 512, 32]}
 PARAMS_SEARCH_HELP = (
     'the search space in clearml-param-search\'s format: JSON objects such as {"name": '
     '"Args/lr", "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1} '

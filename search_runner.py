@@ -15,12 +15,11 @@ from clearml.config import config_obj
 
 from search_report import (SIGNS, Objective, clones_of, compare_page, format_leaderboard,
                            leaderboard, parameter, report, search_tag, searched, status_of)
-from search_space import section_name
+from search_space import KERAS_SPACE, section_name
 
 TEMPLATE_SCRIPT = 'base_template_keras_simple.py'
 # The parameters that define a search; a resumed search takes them from its controller task:
-# the Keras example's space unless it has a params_search, and those that every search has.
-KERAS_SPACE = ('batch_size', 'layer_1', 'layer_2')
+# the Keras example's space (KERAS_SPACE) unless it has a params_search, and these.
 DEFINITION = ('total_number_of_experiments', 'execution_queue_name', 'experiment_template_name',
               'experiment_template_project', 'experiment_template_id', 'seed')
 # Taken too when the controller task has them; older ones searched the Keras example's space for

@@ -14,6 +14,10 @@ from clearml.automation.parameters import (DiscreteParameterRange, LogUniformPar
 PARAMETER_TYPES = {kind.__name__: kind for kind in (
     DiscreteParameterRange, UniformParameterRange, UniformIntegerParameterRange,
     LogUniformParameterRange)}
+# The original example's space, drawn unless a search has a params_search: batch sizes from a
+# list, layer sizes from range(start, stop, step).
+KERAS_SPACE = {'batch_size': [64, 96, 128, 160, 192], 'layer_1': [128, 512, 32],
+               'layer_2': [128, 512, 32]}
 # Values a clone's parameter can take and give back as the same text.
 SCALARS = (str, int, float, bool)
 # How many more draws than asked for a space with continuous parameters may take to find
