@@ -88,8 +88,9 @@ class RunningServer:
                 return found
 
 
-def start_server(data_dir, home, extra_args=()):
-    """Start the server on OS-assigned ports and wait until it answers.
+def start_server(data_dir, home, extra_args=(), env=None):
+    """Start the server on OS-assigned ports and wait until it answers; env adds variables to
+    its environment.
 
     Its output goes to <data_dir>/../server.log, so a chatty server never blocks on a full pipe.
     """
@@ -99,7 +100,8 @@ def start_server(data_dir, home, extra_args=()):
         process = subprocess.Popen(
             [sys.executable, "-m", "clearml_local", "serve", "--port", "0", "--web-port", "0",
              "--files-port", "0", "--data-dir", str(data_dir), *extra_args],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **env} if env else None)
     deadline = time.monotonic() + 60
     settings = {}
     while "CLEARML_API_SECRET_KEY" not in settings:
