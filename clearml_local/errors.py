@@ -153,6 +153,13 @@ class FileNotFound(APIError):
     default_message = "file not found"
 
 
+class FilePathTaken(APIError):
+    """The file server holds a file where a folder of the path is, or a folder at the path."""
+
+    code = 409
+    default_message = "file path is taken"
+
+
 class PayloadTooLarge(APIError):
     code = 413
     default_message = "request body too large"

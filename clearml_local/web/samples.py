@@ -11,10 +11,12 @@ KINDS = {"image": ("png", "jpg", "jpeg", "gif", "webp", "bmp", "svg"),
 
 
 def web_url(server, uri):
-    """This web app's address of a file the file server holds, else the address as it is."""
-    if file_of_url(server, uri) is None:
-        return uri
-    return "/files" + urlsplit(uri).path  # Whatever port the file server had then.
+    """This web app's address of a file the file server holds, an http(s) address as it is,
+    else None: any key holder reports samples, and a javascript: or data: URL as a link or a
+    source would run their script in this site."""
+    if file_of_url(server, uri) is not None:
+        return "/files" + urlsplit(uri).path  # Whatever port the file server had then.
+    return uri if urlsplit(uri).scheme.lower() in ("http", "https") else None
 
 
 def kind(uri):
