@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from . import lockfile
 from .server import Server, open_sockets, serve
 from .settings import DEFAULT_DATA_DIR, DEFAULT_PORTS, Settings, client_environment
 from .settings import is_loopback, prepare_data_dir, write_client_files
@@ -38,20 +39,29 @@ def parse_args(argv):
                      "0: never)")
     run.add_argument("--task-check-interval", type=float, default=900, metavar="SECONDS",
                      help="how often to look for such tasks (default: %(default)s)")
+    run.add_argument("--idle-timeout", type=float, default=30, metavar="SECONDS",
+                     help="close a connection whose client sends nothing for this long while "
+                     "the server waits on it (default: %(default)s)")
+    run.add_argument("--shutdown-timeout", type=float, default=5, metavar="SECONDS",
+                     help="at SIGTERM or Ctrl-C, how long calls in flight may take to finish; "
+                     "the server has exited 2 s later at the latest, and at once on a second "
+                     "Ctrl-C (default: %(default)s)")
     run.add_argument("--log-level", default="warning",
                      choices=["debug", "info", "warning", "error"])
     args = parser.parse_args(argv)
     if bool(args.access_key) != bool(args.secret_key):
         parser.error("--access-key and --secret-key go together")
-    if args.task_check_interval <= 0:
-        parser.error("--task-check-interval must be above 0 seconds")
+    for name in ("task_check_interval", "idle_timeout"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be above 0 seconds")
+    if args.shutdown_timeout < 0:
+        parser.error("--shutdown-timeout must be 0 seconds or more")
     return args
 
 
 def start(settings, args):
-    """The Server on its data folder, with the client files written; SystemExit with one line
-    when the folder cannot be used."""
-    prepare_data_dir(settings.data_dir)
+    """The Server on its (prepared and locked) data folder, with the client files written;
+    SystemExit with one line when the folder cannot be used."""
     try:
         server = Server(settings, args.access_key, args.secret_key)
         return server, write_client_files(settings, server.credentials)
@@ -78,8 +88,13 @@ def main(argv=None):
                         api_port=args.port, web_port=args.web_port, files_port=args.files_port,
                         public_host=args.public_host, max_body=args.max_body,
                         task_timeout=args.task_timeout,
-                        task_check_interval=args.task_check_interval)
+                        task_check_interval=args.task_check_interval,
+                        idle_timeout=args.idle_timeout, shutdown_timeout=args.shutdown_timeout)
+    prepare_data_dir(settings.data_dir)
+    # Before anything is written: a second server on this folder exits here.
+    lock = lockfile.hold(settings.data_dir)
     sockets = open_sockets(settings)
+    lockfile.record(lock, settings)
     server, (conf, env) = start(settings, args)
     warn_if_exposed(settings, server.credentials)
     print(f"ClearML local server, data in {settings.data_dir}\n"
