@@ -6,6 +6,7 @@ objects, `include_subprojects`). Where ClearML Server silently drops what it can
 unparsable date, a non-date field in a datetime `_any_`, an unknown key) this module answers 400
 naming it instead: never an answer that looks right and isn't.
 """
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -169,7 +170,7 @@ def _adjust(table, kind, request, descendants):
             and request.get("project"):
         ids = request["project"] if isinstance(request["project"], list) else [request["project"]]
         plain = [i for i in ids if isinstance(i, str) and not i.startswith(("-", "__$"))]
-        request["project"] = ids + [i for i in descendants(plain) if i not in ids]
+        request["project"] = list(dict.fromkeys(ids + descendants(plain)))
     if table == "projects":
         if "path" in request:
             raise errors.ValidationError(
@@ -447,7 +448,8 @@ def _list_terms(key, value):
     """
     values = value if isinstance(value, list) else [value]
     context_and, global_and, legacy, negate = False, None, True, False
-    actions, allow_empty = {"in": [], "all": [], "nin": []}, False
+    # Each an ordered set: a value given twice is looked for once (and 260,000 ids stay fast).
+    actions, allow_empty = {"in": {}, "all": {}, "nin": {}}, False
     for item in values:
         if item is not None and not isinstance(item, str):
             raise errors.FieldsValueError(f"invalid value type in {key}, string expected",
@@ -479,24 +481,38 @@ def _list_terms(key, value):
                 raise errors.FieldsValueError(f"missing value after '-' in {key}", field=key)
         negate = False
         action = "nin" if not include else ("all" if context_and else "in")
-        if item not in actions[action]:
-            actions[action].append(item)
+        actions[action][item] = None
     if negate:
         raise errors.FieldsValueError(f"{key}: a value is expected after __$not", field=key)
-    return global_and is not False, actions, allow_empty
+    return (global_and is not False, {action: list(items) for action, items in actions.items()},
+            allow_empty)
 
 
 def _list_sql(action, items, source, expr):
-    marks = ", ".join("?" for _ in items)
     if source is None:  # A scalar: MongoDB's $nin also matches a missing value.
-        return {"in": (f"{expr} IN ({marks})", items),
-                "nin": (f"{expr} IS NULL OR {expr} NOT IN ({marks})", items),
-                "all": (" AND ".join(f"{expr} = ?" for _ in items), items)}[action]
+        listed, args = in_values(expr, items)
+        if action == "all":  # Every value equal to the one the field holds.
+            return (f"NOT EXISTS (SELECT 1 FROM json_each(?) AS wanted"
+                    f" WHERE wanted.value IS NOT {expr})", [json.dumps(items)])
+        return (listed if action == "in" else f"{expr} IS NULL OR NOT ({listed})"), args
     if action == "all":
-        return (" AND ".join(f"EXISTS (SELECT 1 FROM {source} WHERE value = ?)" for _ in items),
-                items)
-    test = f"EXISTS (SELECT 1 FROM {source} WHERE value IN ({marks}))"
-    return (test if action == "in" else f"NOT {test}"), items
+        return (f"NOT EXISTS (SELECT 1 FROM json_each(?) AS wanted"
+                f" WHERE wanted.value NOT IN (SELECT value FROM {source}))", [json.dumps(items)])
+    listed, args = in_values("value", items)
+    test = f"EXISTS (SELECT 1 FROM {source} WHERE {listed})"
+    return (test if action == "in" else f"NOT {test}"), args
+
+
+# Up to this many values go into a statement as parameters; more go as one JSON array, since
+# SQLite takes at most 32,766 parameters in one statement.
+MAX_PARAMETERS = 100
+
+
+def in_values(expr, values):
+    """(SQL, args) of `expr IN values`, for a list of values of any length."""
+    if len(values) > MAX_PARAMETERS:
+        return f"{expr} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
+    return f"{expr} IN ({', '.join('?' for _ in values)})", list(values)
 
 
 def _parse_date(key, text):
