@@ -1,12 +1,12 @@
 """The SQL of each kind of get_all filter (list, range, date, pattern, `_any_`/`_all_`, text)
 and of order_by, from clearml-server's GetMixin (apiserver/database/model/base.py); and the SQL
 functions that SQL calls, which Database registers on every connection."""
-import json
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from .. import errors
+from .lists import in_values, none_missing
 
 DATE_FIELDS = ("created", "started", "completed", "last_update", "last_change",
                "status_changed")
@@ -311,28 +311,14 @@ def _list_terms(key, value):
 
 def _list_sql(action, items, source, expr):
     if action == "all":  # Every value among the field's (a scalar holds one: equal to each).
-        test = (f"wanted.value IS NOT {expr}" if source is None
-                else f"wanted.value NOT IN (SELECT value FROM {source})")
-        return f"NOT EXISTS (SELECT 1 FROM json_each(?) AS wanted WHERE {test})", [
-            json.dumps(items)]
+        return none_missing(items, f"wanted.value IS NOT {expr}" if source is None
+                            else f"wanted.value NOT IN (SELECT value FROM {source})")
     if source is None:  # A scalar: MongoDB's $nin also matches a missing value.
         listed, args = in_values(expr, items)
         return (listed if action == "in" else f"{expr} IS NULL OR NOT ({listed})"), args
     listed, args = in_values("value", items)
     test = f"EXISTS (SELECT 1 FROM {source} WHERE {listed})"
     return (test if action == "in" else f"NOT {test}"), args
-
-
-# Up to this many values go into a statement as parameters; more go as one JSON array, since
-# SQLite takes at most 32,766 parameters in one statement.
-MAX_PARAMETERS = 100
-
-
-def in_values(expr, values):
-    """(SQL, args) of `expr IN values`, for a list of values of any length."""
-    if len(values) > MAX_PARAMETERS:
-        return f"{expr} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
-    return f"{expr} IN ({', '.join('?' for _ in values)})", list(values)
 
 
 def _parse_date(key, text):

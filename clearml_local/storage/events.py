@@ -8,7 +8,7 @@ import json
 from datetime import datetime, timezone
 
 from .. import errors
-from .clauses import in_values
+from .lists import in_values
 from .rows import Rows, _decode, now
 
 

@@ -3,7 +3,7 @@
 Rules from clearml-server apiserver/bll/project/project_bll.py and sub_projects.py.
 """
 from .. import errors
-from .clauses import in_values
+from .lists import in_values
 from .rows import Rows, _decode, now
 
 PROJECT_EDITABLE = ("name", "description", "tags", "system_tags", "default_output_destination")
