@@ -33,6 +33,10 @@ def parse_args(argv):
                      help="host name clients use to reach this server, if not --host")
     run.add_argument("--max-body", type=int, default=64 * 1024 * 1024,
                      help="largest API request body in bytes (default: %(default)s)")
+    run.add_argument("--max-body-memory", type=int, default=256 * 1024 * 1024, metavar="BYTES",
+                     help="memory all API request bodies in flight may take at once, counting a "
+                     "body parsed whole at 9 times its size and JSON lines at their size plus "
+                     "8 MB; more wait their turn (default: %(default)s)")
     run.add_argument("--task-timeout", type=float, default=7200, metavar="SECONDS",
                      help="stop a task left in_progress without any update for this long, as "
                      "ClearML Server's non-responsive tasks watchdog does (default: %(default)s; "
@@ -87,6 +91,7 @@ def main(argv=None):
     settings = Settings(data_dir=args.data_dir.expanduser().resolve(), host=args.host,
                         api_port=args.port, web_port=args.web_port, files_port=args.files_port,
                         public_host=args.public_host, max_body=args.max_body,
+                        max_body_memory=args.max_body_memory,
                         task_timeout=args.task_timeout,
                         task_check_interval=args.task_check_interval,
                         idle_timeout=args.idle_timeout, shutdown_timeout=args.shutdown_timeout)

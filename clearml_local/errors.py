@@ -165,6 +165,13 @@ class PayloadTooLarge(APIError):
     default_message = "request body too large"
 
 
+class ServerBusy(APIError):
+    """The server's memory for request bodies stayed taken: the SDK retries 429 later."""
+
+    code = 429
+    default_message = "the server is busy: retry later"
+
+
 class TaskCannotBeDeleted(APIError):
     subcode = 123
     default_message = "task cannot be deleted"

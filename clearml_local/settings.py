@@ -16,6 +16,8 @@ class Settings:
     web_port: int = DEFAULT_PORTS["web"]
     files_port: int = DEFAULT_PORTS["files"]
     max_body: int = 64 * 1024 * 1024
+    # What all request bodies in flight may take in memory at once (bodies.py).
+    max_body_memory: int = 256 * 1024 * 1024
     public_host: str = field(default="")
     # ClearML Server's non-responsive tasks watchdog (services/tasks.conf): threshold_sec and
     # watch_interval_sec. A task_timeout of 0 turns it off.
