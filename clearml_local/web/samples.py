@@ -1,7 +1,7 @@
 """Debug samples: the images and media a task reported (report_image, report_media)."""
 from urllib.parse import unquote, urlsplit
 
-from ..files import file_of_url
+from . import downloads
 
 EVENT_TYPE = "training_debug_image"  # The SDK reports images and media alike as this type.
 PER_VARIANT = 10
@@ -14,8 +14,9 @@ def web_url(server, uri):
     """This web app's address of a file the file server holds, an http(s) address as it is,
     else None: any key holder reports samples, and a javascript: or data: URL as a link or a
     source would run their script in this site."""
-    if file_of_url(server, uri) is not None:
-        return "/files" + urlsplit(uri).path  # Whatever port the file server had then.
+    ours = downloads.link(server, uri)
+    if ours:
+        return ours
     return uri if urlsplit(uri).scheme.lower() in ("http", "https") else None
 
 
