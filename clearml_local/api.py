@@ -24,6 +24,7 @@ class Call:
     data: object
     identity: dict
     server: object
+    authorization: str = ""  # The caller's Authorization header (auth.logout ends its token).
 
     @property
     def storage(self):
@@ -47,14 +48,14 @@ def parse_body(raw, batch, allow_nonfinite=False):
     return data
 
 
-def answer(route, call, version, raw, authorization):
+def answer(route, call, version, raw):
     """Parse the call's body into its data (after the query string's fields, which it holds
     so far), run its handler as one storage unit (Storage.run) and wrap its result. On a
     worker thread: a large body or a slow call holds up no other."""
     data = parse_body(raw, route.batch, call.endpoint in EVENT_INPUT)
     call.data = data if route.batch else {**call.data, **data}
     if route.public:
-        call.data["_authorization"] = authorization
+        call.data["_authorization"] = call.authorization
     result = call.storage.run(call.endpoint, route.handler, call)
     return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
 
@@ -73,10 +74,10 @@ def create_api_app(server):
             authorization = request.headers.get("authorization")
             # Callers without credentials get no further than this: their bodies are not read.
             identity = None if route.public else server.credentials.authenticate(authorization)
-            call = Call(endpoint, dict(request.query_params), identity, server)
+            call = Call(endpoint, dict(request.query_params), identity, server, authorization)
             async with bodies.held(request, budget, server.settings.max_body,
                                    route.batch) as raw:
-                return await run_in_threadpool(answer, route, call, version, raw, authorization)
+                return await run_in_threadpool(answer, route, call, version, raw)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope.
             return error_envelope(endpoint, version, exc)
 

@@ -1,5 +1,6 @@
 """Credentials and tokens: the access key pair clients log in with and the JWTs they get back."""
 import base64
+import hashlib
 import json
 import secrets
 import string
@@ -25,9 +26,12 @@ class Credentials:
 
     Generated at first start unless given; given keys replace the stored ones, and a new key
     pair gets a new signing key, so every token signed for the old pair stops working.
+    Each login is a session, named in its token as ClearML Server names it (session_id); a
+    logout revokes it (revoke) in sessions (Storage's sessions.py, read once at start: only
+    one server uses a data folder).
     """
 
-    def __init__(self, data_dir, access_key=None, secret_key=None):
+    def __init__(self, data_dir, access_key=None, secret_key=None, sessions=None):
         path = data_dir / "credentials.json"
         stored = self._read(path)
         self.access_key = access_key or stored.get("access_key") or _random(24)
@@ -42,7 +46,10 @@ class Credentials:
                  "signing_key": self.signing_key, "user_id": self.user["id"]}
         if fresh != stored:
             write_private(path, json.dumps(fresh, indent=2))
-        self._verified = {}  # token -> (identity, exp): decoding a JWT costs more than the call.
+        # token -> (identity, exp, session): decoding a JWT costs more than the call.
+        self._verified = {}
+        self.sessions = sessions
+        self._revoked = sessions.revoked_sessions() if sessions else set()
 
     @staticmethod
     def _read(path):
@@ -75,7 +82,8 @@ class Credentials:
             lifetime = max(60, min(expiration_sec, TOKEN_LIFETIME))
         claims = {"identity": self.identity, "api_version": API_VERSION,
                   "server_version": SERVER_VERSION, "server_build": "local",
-                  "feature_set": "basic", "env": "local", "iat": issued, "exp": issued + lifetime}
+                  "feature_set": "basic", "env": "local", "iat": issued, "exp": issued + lifetime,
+                  "session_id": secrets.token_hex(16)}
         return jwt.encode(claims, self.signing_key, algorithm="HS256")
 
     def authenticate(self, authorization):
@@ -91,10 +99,29 @@ class Credentials:
         return self.verify(value.strip())
 
     def verify(self, token):
-        """The identity a token of this server carries; InvalidToken for any other token."""
+        """The identity a token of this server carries; InvalidToken for any other token, and
+        for one whose session was revoked."""
+        identity, _, session = self._claims(token)
+        if session in self._revoked:
+            raise errors.InvalidToken("revoked token")
+        return dict(identity)
+
+    def revoke(self, authorization):
+        """End the session of a Bearer authorization header's token (a logout): its tokens
+        stop working at once, here and after a restart. A key pair has no session to end."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer":
+            return
+        identity, expires, session = self._claims(token.strip())
+        self.sessions.revoke_session(session, identity["user"], expires)
+        self._revoked.add(session)  # After the write: a unit run again has done nothing yet.
+
+    def _claims(self, token):
+        """(identity, exp, session id) of a token this server signed; InvalidToken otherwise.
+        A token signed before sessions were named has the session of its own hash."""
         known = self._verified.get(token)
         if known and known[1] > time.time():
-            return dict(known[0])
+            return known
         try:
             claims = jwt.decode(token, self.signing_key, algorithms=["HS256"],
                                 options={"require": ["exp", "identity"]})
@@ -105,10 +132,11 @@ class Credentials:
         identity = claims["identity"]
         if not (isinstance(identity, dict) and identity.get("user") == self.user["id"]):
             raise errors.InvalidToken("invalid token: it names no identity of this server")
+        session = claims.get("session_id") or hashlib.sha256(token.encode()).hexdigest()[:32]
         if len(self._verified) >= 1000:  # Bounded: tokens are few, but anyone can send new ones.
             self._verified.clear()
-        self._verified[token] = (identity, claims["exp"])
-        return dict(identity)
+        self._verified[token] = (identity, claims["exp"], str(session))
+        return self._verified[token]
 
     @staticmethod
     def _basic(authorization):

@@ -27,8 +27,9 @@ class Server:
     def __init__(self, settings, access_key=None, secret_key=None):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.credentials = Credentials(settings.data_dir, access_key, secret_key)
         self.storage = Storage(settings.data_dir / "clearml.db")
+        self.credentials = Credentials(settings.data_dir, access_key, secret_key,
+                                       sessions=self.storage)
         self.scrolls = Scrolls()
 
 

@@ -66,7 +66,7 @@ def test_upgrade_keeps_newest_of_duplicates(tmp_path):
     old.close()
     raw = sqlite3.connect(tmp_path / "db")  # Version 5: no key, every event appended.
     raw.executescript("DROP INDEX events_identity; DROP INDEX events_scalars;"
-                      "ALTER TABLE events DROP COLUMN key;"
+                      "DROP TABLE revoked_sessions; ALTER TABLE events DROP COLUMN key;"
                       "CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
                       "PRAGMA user_version = 5;")
     rows = [("training_stats_scalar", 0, '{"value": %s}' % v) for v in (1, 2, 3)] + [

@@ -241,6 +241,7 @@ def test_version_2_database_gains_the_projects_above_its_nested_ones(tmp_path):
         " ALTER TABLE projects DROP COLUMN path; ALTER TABLE tasks DROP COLUMN enqueue_status;"
         " ALTER TABLE models DROP COLUMN last_change; DROP INDEX events_identity;"
         " DROP INDEX events_scalars; ALTER TABLE events DROP COLUMN key;"
+        " DROP TABLE revoked_sessions;"
         " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
         " PRAGMA user_version = 2;"
         " INSERT INTO projects (id, name, basename, created, last_update)"

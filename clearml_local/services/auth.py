@@ -9,6 +9,8 @@ def login(call):
 
 
 def logout(call):
+    """End the caller's session: its token stops working (ClearML Server's auth.logout)."""
+    call.server.credentials.revoke(call.authorization)
     return {}
 
 

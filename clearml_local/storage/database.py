@@ -11,7 +11,7 @@ import regex
 from .. import errors
 from .clauses import SQL_FUNCTIONS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 9
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -66,6 +66,18 @@ DROP INDEX events_task;
 CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
+""",
+    # 7 and 8 are other branches' (issue 19 took 9; the numbers are settled at merge).
+    7: "",
+    8: "",
+    # Logins ended by a logout before their tokens expire (sessions.py), as ClearML Server
+    # keeps them (apiserver/service_repo/auth/auth.py revoke_auth_token).
+    9: """
+CREATE TABLE revoked_sessions (
+    id      TEXT PRIMARY KEY,
+    user    TEXT NOT NULL,
+    expires INTEGER NOT NULL
+);
 """,
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).

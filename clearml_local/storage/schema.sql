@@ -136,3 +136,11 @@ CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
 CREATE INDEX events_task_time ON events (task, type, timestamp, id);
+
+-- Logins ended by a logout before their tokens expire: the session id a token carries, its
+-- user, and when its tokens expire (seconds since 1970), after which the row is forgotten.
+CREATE TABLE revoked_sessions (
+    id      TEXT PRIMARY KEY,
+    user    TEXT NOT NULL,
+    expires INTEGER NOT NULL
+);

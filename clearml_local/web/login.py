@@ -1,11 +1,13 @@
 """Logging in and out of the web UI: the API's key pair in a form, a token in a cookie."""
 import base64
+import contextlib
 
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from .. import errors
 from ..credentials import TOKEN_LIFETIME
-from . import csrf
+from . import csrf, dispatch
 from .session import COOKIE, safe_next
 
 
@@ -36,9 +38,12 @@ async def login(request):
 
 
 async def logout(request):
-    """POST with this session's token: forget the login cookie and the form token."""
+    """POST with this session's token: end the login on the server (auth.logout: its token
+    stops working, saved copies of the cookie too), forget the cookie and the form token."""
     if request.cookies.get(COOKIE):
         csrf.check(request, await request.form())
+        with contextlib.suppress(errors.Unauthorized):  # Ended already, or expired.
+            await run_in_threadpool(dispatch.call, request, "auth.logout")
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, httponly=True, samesite="lax")
     csrf.forget(response)
