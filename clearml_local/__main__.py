@@ -1,4 +1,5 @@
-"""Command line: `python -m clearml_local serve` starts the local ClearML-compatible server."""
+"""Command line: `python -m clearml_local serve` starts the local ClearML-compatible server;
+`users` manages its users and `doctor` checks a machine's set-up against it."""
 import argparse
 import asyncio
 import logging
@@ -7,7 +8,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from . import lockfile
+from . import doctor, lockfile, users_command
 from .server import Server, open_sockets, serve
 from .settings import DEFAULT_DATA_DIR, DEFAULT_PORTS, Settings, client_environment
 from .settings import is_loopback, prepare_data_dir, write_client_files
@@ -52,7 +53,14 @@ def parse_args(argv):
                      "Ctrl-C (default: %(default)s)")
     run.add_argument("--log-level", default="warning",
                      choices=["debug", "info", "warning", "error"])
+    for name, module in OTHER_COMMANDS.items():
+        sub = commands.add_parser(name, help=module.__doc__.splitlines()[0],
+                                  description=module.__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(sub)
     args = parser.parse_args(argv)
+    if args.command in OTHER_COMMANDS:
+        return args
     if bool(args.access_key) != bool(args.secret_key):
         parser.error("--access-key and --secret-key go together")
     for name in ("task_check_interval", "idle_timeout"):
@@ -61,6 +69,9 @@ def parse_args(argv):
     if args.shutdown_timeout < 0:
         parser.error("--shutdown-timeout must be 0 seconds or more")
     return args
+
+
+OTHER_COMMANDS = {"users": users_command, "doctor": doctor}
 
 
 def start(settings, args):
@@ -85,6 +96,8 @@ def warn_if_exposed(settings, credentials):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.command in OTHER_COMMANDS:
+        sys.exit(OTHER_COMMANDS[args.command].run(args))
     # Files the server creates (database and its -wal/-shm, uploads) are its owner's alone.
     os.umask(0o077)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")

@@ -24,7 +24,6 @@ class Call:
     data: object
     identity: dict
     server: object
-    authorization: str = ""  # The caller's Authorization header (auth.logout ends its token).
 
     @property
     def storage(self):
@@ -48,16 +47,22 @@ def parse_body(raw, batch, allow_nonfinite=False):
     return data
 
 
-def answer(route, call, version, raw):
+def answer(route, call, version, raw, given):
     """Parse the call's body into its data (after the query string's fields, which it holds
-    so far), run its handler as one storage unit (Storage.run) and wrap its result. On a
-    worker thread: a large body or a slow call holds up no other."""
+    so far, and before the fields the server gives it), run its handler as one storage unit
+    (Storage.run) and wrap its result. On a worker thread: a large body or a slow call holds
+    up no other."""
     data = parse_body(raw, route.batch, call.endpoint in EVENT_INPUT)
-    call.data = data if route.batch else {**call.data, **data}
-    if route.public:
-        call.data["_authorization"] = call.authorization
+    call.data = data if route.batch else {**call.data, **data, **given}
     result = call.storage.run(call.endpoint, route.handler, call)
     return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
+
+
+def client_of(request):
+    """Where a call comes from, as ClearML Server records a key's last use: the worker the
+    call names, else its address (service_repo/auth/auth.py authorize_credentials)."""
+    return request.headers.get("x-clearml-worker") or (request.client.host if request.client
+                                                        else "")
 
 
 def create_api_app(server):
@@ -73,11 +78,16 @@ def create_api_app(server):
             route = ROUTES[endpoint]
             authorization = request.headers.get("authorization")
             # Callers without credentials get no further than this: their bodies are not read.
-            identity = None if route.public else server.credentials.authenticate(authorization)
-            call = Call(endpoint, dict(request.query_params), identity, server, authorization)
+            # Off the event loop: checking a token reads its session in the database.
+            identity = None if route.public else await run_in_threadpool(
+                server.credentials.authenticate, authorization)
+            call = Call(endpoint, dict(request.query_params), identity, server)
+            # auth.login checks its own credentials, and records where they are used from.
+            given = ({"_authorization": authorization, "_client": client_of(request)}
+                     if route.public else {})
             async with bodies.held(request, budget, server.settings.max_body,
                                    route.batch) as raw:
-                return await run_in_threadpool(answer, route, call, version, raw)
+                return await run_in_threadpool(answer, route, call, version, raw, given)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope.
             return error_envelope(endpoint, version, exc)
 

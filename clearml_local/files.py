@@ -94,14 +94,16 @@ def create_files_app(server):
     root.mkdir(parents=True, exist_ok=True)
     spool = spool_folder(server.settings.data_dir)
 
-    def authorized(request):
-        server.credentials.authenticate(request.headers.get("authorization"))
+    async def authorized(request):
+        # Off the event loop: checking a token reads its session in the database.
+        await run_in_threadpool(server.credentials.authenticate,
+                                request.headers.get("authorization"))
 
     async def upload(request):
         """POST /: each multipart part is stored at the path its field name gives."""
         parser = None
         try:
-            authorized(request)
+            await authorized(request)
             parser = SpoolingParser(request, spool)
             form = await parser.form()
             parts = [(name, part) for name, part in form.multi_items() if hasattr(part, "read")]
@@ -119,7 +121,7 @@ def create_files_app(server):
 
     async def fetch(request):
         try:
-            authorized(request)
+            await authorized(request)
             path = safe_path(root, request.url.path)
             if not path.is_file():
                 raise errors.FileNotFound(f"file not found: {request.url.path}")

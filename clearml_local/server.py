@@ -28,8 +28,7 @@ class Server:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.storage = Storage(settings.data_dir / "clearml.db")
-        self.credentials = Credentials(settings.data_dir, access_key, secret_key,
-                                       sessions=self.storage)
+        self.credentials = Credentials(settings.data_dir, self.storage, access_key, secret_key)
         self.scrolls = Scrolls()
 
 

@@ -1,12 +1,17 @@
 """Helpers for tests: run scripts against the server, wait for task states."""
+import secrets
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import requests
+
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
+# What the schemas before version 7 lacked, for tests that build an older database.
+BEFORE_USERS = "DROP TABLE sessions; DROP TABLE credentials; DROP TABLE users;"
 
 
 def run_script(server, name, *args, cwd, timeout=180, check=True):
@@ -57,3 +62,32 @@ def stop_process(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def users_command(server, *args, password=None):
+    """Run `python -m clearml_local users ARGS` on the server's data folder (the password, if
+    given, on stdin); returns the CompletedProcess."""
+    extra = ["--password-stdin"] if password is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "clearml_local", "users", *args, *extra, "--data-dir",
+         str(server.data_dir)], cwd=Path(__file__).parent.parent, input=password,
+        capture_output=True, text=True, timeout=60)
+
+
+def add_user(server, name):
+    """`users add NAME` with a random password, on the server's data folder: the name, the
+    password, the printed key pair and the output."""
+    password = secrets.token_urlsafe(16)
+    result = users_command(server, "add", name, password=password)
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = dict(line.strip().split(": ", 1) for line in result.stdout.splitlines()
+                   if line.strip().startswith(("access key:", "secret key:")))
+    return {"name": name, "password": password, "access_key": printed["access key"],
+            "secret_key": printed["secret key"], "output": result.stdout}
+
+
+def fresh_token(server):
+    """A login of its own, for a test that ends its session (auth.logout) or may revoke it."""
+    answer = requests.get(f"{server.api_url}/auth.login", timeout=10,
+                          auth=(server.access_key, server.secret_key))
+    return answer.json()["data"]["token"]

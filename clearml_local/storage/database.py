@@ -11,7 +11,7 @@ import regex
 from .. import errors
 from .clauses import SQL_FUNCTIONS
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 7
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -67,17 +67,24 @@ CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
 """,
-    # 7 and 8 are other branches' (issue 19 took 9; the numbers are settled at merge).
-    7: "",
-    8: "",
-    # Logins ended by a logout before their tokens expire (sessions.py), as ClearML Server
-    # keeps them (apiserver/service_repo/auth/auth.py revoke_auth_token).
-    9: """
-CREATE TABLE revoked_sessions (
-    id      TEXT PRIMARY KEY,
-    user    TEXT NOT NULL,
-    expires INTEGER NOT NULL
-);
+    # Users, key pairs and login sessions (auth.py, users.py). The server's first start on
+    # this version makes its own key pair the first user's, who owns every earlier task.
+    7: """
+CREATE TABLE users (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, company TEXT NOT NULL, role TEXT NOT NULL,
+    password TEXT, created TEXT NOT NULL);
+CREATE TABLE credentials (
+    access_key TEXT PRIMARY KEY, secret TEXT NOT NULL,
+    user TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    label TEXT, created TEXT NOT NULL, last_used TEXT, last_used_from TEXT);
+CREATE INDEX credentials_user ON credentials (user);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    access_key TEXT REFERENCES credentials (access_key) ON DELETE CASCADE,
+    created TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE INDEX sessions_user ON sessions (user);
+CREATE INDEX sessions_key ON sessions (access_key);
+CREATE INDEX sessions_expires ON sessions (expires);
 """,
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).

@@ -16,7 +16,7 @@ def call(request, endpoint, **data):
     identity = session.identity(request)
     # One storage unit, as an API call is (Storage.run).
     return server.storage.run(endpoint, ROUTES[endpoint].handler,
-                              Call(endpoint, data, identity, server, session.bearer(request)))
+                              Call(endpoint, data, identity, server))
 
 
 def form(request, **limits):

@@ -31,14 +31,6 @@ def _check(request):
     return credentials.verify(token)
 
 
-def bearer(request):
-    """The request's credentials as an API call's Authorization header."""
-    header = request.headers.get("authorization")
-    if header or not request.cookies.get(COOKIE):
-        return header or ""
-    return f"Bearer {request.cookies[COOKIE]}"
-
-
 def safe_next(target):
     """target when it is a path on this site, else the home page (no open redirects).
 
