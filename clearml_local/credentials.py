@@ -18,6 +18,7 @@ import time
 import jwt
 
 from . import errors
+from .datafolder import CREDENTIALS
 from .settings import write_private
 from .storage.rows import now
 
@@ -82,7 +83,7 @@ class Credentials:
     """
 
     def __init__(self, data_dir, storage, access_key=None, secret_key=None):
-        path = data_dir / "credentials.json"
+        path = data_dir / CREDENTIALS
         stored = self._read(path)
         self.storage = storage
         self.access_key = access_key or stored.get("access_key") or _random(24)

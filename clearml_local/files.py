@@ -16,6 +16,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import errors
+from .datafolder import FILES, SPOOL, UPLOADING
 from .envelope import error_envelope, http_error
 
 log = logging.getLogger("clearml_local.files")
@@ -64,7 +65,7 @@ def store(part, path, root):
 
 
 def _copy(source, path):
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".upload-", delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=UPLOADING, delete=False) as tmp:
         try:
             with open(source, "rb") as spooled:
                 shutil.copyfileobj(spooled, tmp)
@@ -90,7 +91,7 @@ def _error(exc, action):
 
 
 def create_files_app(server):
-    root = server.settings.data_dir / "files"
+    root = server.settings.data_dir / FILES
     root.mkdir(parents=True, exist_ok=True)
     spool = spool_folder(server.settings.data_dir)
 
@@ -146,7 +147,7 @@ def spool_folder(data_dir):
     """The folder uploads are spooled in, inside the data folder (the system's temp folder may
     be small), emptied of what an upload cut short by a kill left behind: only one server
     uses a data folder (lockfile.py)."""
-    spool = data_dir / "tmp"
+    spool = data_dir / SPOOL
     shutil.rmtree(spool, ignore_errors=True)
     spool.mkdir(exist_ok=True)
     return spool
@@ -174,7 +175,7 @@ class SpoolingParser(MultiPartParser):
         upload = self._current_part.file
         if upload is not None:  # Replace Starlette's in-memory spool, not used yet.
             self._files_to_close_on_error.pop().close()
-            upload.file = tempfile.NamedTemporaryFile(dir=self.spool, prefix=".upload-",
+            upload.file = tempfile.NamedTemporaryFile(dir=self.spool, prefix=UPLOADING,
                                                       delete=False)
             self._files_to_close_on_error.append(upload.file)
             self.spooled.append(upload.file.name)
@@ -197,7 +198,7 @@ def file_of_url(server, url):
     if parsed.scheme not in ("http", "https") or parsed.hostname != ours.hostname:
         return None
     try:
-        path = safe_path(server.settings.data_dir / "files", parsed.path)
+        path = safe_path(server.settings.data_dir / FILES, parsed.path)
     except errors.APIError:
         return None
     return path if path.is_file() else None

@@ -3,7 +3,7 @@ import fcntl
 import json
 import os
 
-NAME = "server.lock"
+from .datafolder import LOCK
 
 
 def hold(data_dir):
@@ -13,7 +13,7 @@ def hold(data_dir):
     SystemExit with one line naming the server holding it already (pid and ports).
     """
     try:
-        fd = os.open(data_dir / NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(data_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise SystemExit(f"cannot use data folder {data_dir}: {exc.strerror}") from None
     try:

@@ -13,6 +13,7 @@ import uvicorn
 from .api import create_api_app
 from .connections import IdleClosingProtocol
 from .credentials import Credentials
+from .datafolder import DATABASE
 from .files import create_files_app
 from .services.scrolls import Scrolls
 from .storage import Storage
@@ -27,7 +28,7 @@ class Server:
     def __init__(self, settings, access_key=None, secret_key=None):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.storage = Storage(settings.data_dir / "clearml.db")
+        self.storage = Storage(settings.data_dir / DATABASE)
         self.credentials = Credentials(settings.data_dir, self.storage, access_key, secret_key)
         self.scrolls = Scrolls()
 

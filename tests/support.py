@@ -1,12 +1,16 @@
 """Helpers for tests: run scripts against the server, wait for task states."""
+import hashlib
+import json
 import secrets
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
 import requests
 
+ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
@@ -91,3 +95,25 @@ def fresh_token(server):
     answer = requests.get(f"{server.api_url}/auth.login", timeout=10,
                           auth=(server.access_key, server.secret_key))
     return answer.json()["data"]["token"]
+def clearml_local(*args, timeout=300):
+    """`python -m clearml_local ARGS`, as a user runs it; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "clearml_local", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def listing(folder):
+    """{path: sha256} of every file under folder, to show that nothing changed."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(Path(folder).rglob("*"))
+            if p.is_file()}
+
+
+def manifest_of(backup):
+    """The manifest of a backup folder or archive."""
+    if Path(backup).is_dir():
+        return json.loads((Path(backup) / "manifest.json").read_text())
+    with tarfile.open(backup) as archive:
+        return json.loads(archive.extractfile("manifest.json").read())

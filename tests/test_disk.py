@@ -147,7 +147,8 @@ def test_uploads_spool_in_the_data_folder_not_the_system_temp(tmp_path):
     try:
         filler = fill(temp)
         os.truncate(filler, filler.stat().st_size - 64 * 1024)
-        running = start_server(tmp_path / "data", tmp_path / "home", env={"TMPDIR": str(temp)})
+        running = start_server(tmp_path / "data", tmp_path / "home",
+                               env={**os.environ, "TMPDIR": str(temp)})
         try:
             content = os.urandom(3 * 1024 * 1024)
             assert upload_bytes(running, "/p/big.bin", content).status_code == 200

@@ -9,6 +9,7 @@ from pathlib import Path
 import regex
 
 from .. import errors
+from ..backup import kept_before_upgrade
 from .clauses import SQL_FUNCTIONS
 
 SCHEMA_VERSION = 7
@@ -106,6 +107,17 @@ def _regexp(pattern, value, timeout=None, flags=regex.IGNORECASE):
                             concurrent=True) is not None
     except regex.error as exc:
         raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
+
+
+def _applied_version(db):
+    """The schema version whose migrations db has had: its user_version, except that main's
+    release 776c855 wrote 4 for enforced references before nested projects took 4 and they 5:
+    its databases lack projects.parent and upgrade from 3."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == 4 and not db.execute(
+            "SELECT 1 FROM pragma_table_info('projects') WHERE name = 'parent'").fetchone():
+        return 3
+    return version
 
 
 class _NeedsWriter(BaseException):
@@ -280,7 +292,7 @@ class Database:
                 local.depth = depth
 
     def _migrate(self):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = _applied_version(self.db)
         if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path} has schema version {version}, newer than this server's "
@@ -292,7 +304,7 @@ class Database:
                              for target in range(version + 1, SCHEMA_VERSION + 1))
         if version < SCHEMA_VERSION:
             # executescript commits on its own, so the upgrade carries its own transaction.
-            with self._write_lock:
+            with self._write_lock, kept_before_upgrade(self.db, self.path, SCHEMA_VERSION):
                 self.db.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\n"
                     "COMMIT;")

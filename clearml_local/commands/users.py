@@ -9,20 +9,19 @@ import argparse
 import os
 import secrets
 import sys
-from pathlib import Path
 
-from . import errors
-from .credentials import Credentials
-from .settings import DEFAULT_DATA_DIR, Settings, api_section, client_environment
-from .settings import parse_client_environment
-from .storage import Storage
+from . import add_data_dir
+from .. import errors
+from ..credentials import Credentials
+from ..settings import Settings, api_section, client_environment
+from ..settings import parse_client_environment
+from ..datafolder import DATABASE
+from ..storage import Storage
 
 
 def add_arguments(parser):
     data = argparse.ArgumentParser(add_help=False)
-    data.add_argument("--data-dir", type=lambda text: Path(text).expanduser().resolve(),
-                      default=str(DEFAULT_DATA_DIR),
-                      help="the server's data folder (default: %(default)s)")
+    add_data_dir(data, "the server's data folder")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", parents=[data],
                              help="add a user, with a password and a first key pair")
@@ -49,11 +48,11 @@ def run(args):
 
 def open_data(data_dir):
     """The storage and credentials of a data folder a server has used; SystemExit if none."""
-    if not (data_dir / "clearml.db").is_file():
+    if not (data_dir / DATABASE).is_file():
         raise SystemExit(f"no server data in {data_dir}: start the server once, or name its "
                          "folder with --data-dir")
     os.umask(0o077)  # What it writes holds keys: its owner's alone.
-    storage = Storage(data_dir / "clearml.db")
+    storage = Storage(data_dir / DATABASE)
     return storage, Credentials(data_dir, storage)
 
 

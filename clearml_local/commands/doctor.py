@@ -14,7 +14,7 @@ import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .settings import is_loopback
+from ..settings import is_loopback
 
 # Where each URL is configured: the clearml.conf key and the variable that overrides it.
 URLS = {"api": ("api.api_server", "CLEARML_API_HOST"),
