@@ -1,7 +1,8 @@
 """The compare view's read, side by side: our compare page's data request (/compare.json, at most
-500 points per curve) against MLflow's get-history-bulk-interval (what MLflow's UI reads with, up
-to 100 runs a call) at the same sampling; both at full resolution; and our floor, those points
-read straight from the SQLite file and encoded as JSON. One plain http.client connection each.
+500 points a curve, fewer when a chart overlays many) against MLflow's get-history-bulk-interval
+(what MLflow's UI reads with, up to 100 runs a call) at the same sampling; both at full
+resolution; and our floor, those points read straight from the SQLite file and encoded as JSON.
+One plain http.client connection each.
 
 Run alone with
     .venv/bin/python benchmarks/bench_reads.py [--rounds 3] [--quick]
@@ -11,6 +12,7 @@ import json
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 
 import scale_seed
 from figures import rotated, standalone
@@ -18,12 +20,21 @@ from plain_http import ClearMLHTTP, PlainHTTP
 from servers import (MLFLOW_PYTHON, WORKLOADS, clean_environment, print_table,
                      start_clearml_local, start_mlflow)
 
+from clearml_local.web.compare import points_per_line  # noqa: E402  (servers sets the path)
+
 SIZES = {"experiments": 100, "series": 3, "iterations": 1000}
 QUICK = {"experiments": 10, "series": 3, "iterations": 1000}
-SAMPLED = 500  # Points per curve the compare page draws (web/compare.py POINTS_PER_SERIES).
 BULK_RUNS = 100  # MLflow's get-history-bulk-interval takes at most 100 runs a call.
 METRICS = sorted({metric for metric, _ in scale_seed.CURVES})
 KEYS = [f"{metric}/{variant}" for metric, variant in scale_seed.CURVES]
+
+
+def kept(sizes):
+    """{metric: points a curve of it keeps on the compare page}: its chart's share of points
+    (web/compare.py points_per_line), every point of a shorter curve."""
+    variants = Counter(metric for metric, _ in scale_seed.CURVES[:sizes["series"]])
+    return {metric: min(sizes["iterations"], points_per_line(sizes["experiments"] * count))
+            for metric, count in variants.items()}
 
 
 def compare_params(template, experiments):
@@ -37,9 +48,10 @@ def compare_read(web, template, sizes):
     page = web.get_json("/compare.json", compare_params(template, sizes["experiments"]))
     elapsed = time.perf_counter() - start
     lines = [line for chart in page["scalars"] for line in chart["series"]]
-    drawn = min(SAMPLED, sizes["iterations"])
+    drawn = kept(sizes)
     if len(lines) != sizes["experiments"] * sizes["series"] or any(
-            line["points"] != sizes["iterations"] or len(line["x"]) != drawn for line in lines):
+            line["points"] != sizes["iterations"] or len(line["x"]) != drawn[chart["metric"]]
+            for chart in page["scalars"] for line in chart["series"]):
         raise RuntimeError(f"compare.json: {len(lines)} curves, not as seeded")
     return elapsed
 
@@ -55,30 +67,32 @@ def full_read(api, clones, sizes):
     return elapsed
 
 
-def bulk_interval(client, run_ids, max_results, expected):
+def bulk_interval(client, run_ids, max_results):
     """Seconds of MLflow's get-history-bulk-interval over every run and key, as its UI calls it
-    (ajax-api, 100 runs a call); points counted: at least `expected` per curve."""
+    (ajax-api, 100 runs a call), max_results[metric] a curve; points counted: at least that
+    many per curve. Also the most points a curve was answered."""
     start = time.perf_counter()
     answers = [client.get_json("/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval", {
         "run_ids": run_ids[first:first + BULK_RUNS], "metric_key": key,
-        "max_results": max_results}) for key in KEYS for first in range(0, len(run_ids),
-                                                                          BULK_RUNS)]
+        "max_results": max_results[key.split("/")[0]]}) for key in KEYS
+        for first in range(0, len(run_ids), BULK_RUNS)]
     elapsed = time.perf_counter() - start
     per_curve = {}
     for answer in answers:
         for metric in answer.get("metrics", []):
             curve = (metric["run_id"], metric["key"])
             per_curve[curve] = per_curve.get(curve, 0) + 1
-    if len(per_curve) != len(run_ids) * len(KEYS) or min(per_curve.values()) < expected:
+    if len(per_curve) != len(run_ids) * len(KEYS) or any(
+            count < max_results[key.split("/")[0]] for (_, key), count in per_curve.items()):
         raise RuntimeError(f"bulk interval: {len(per_curve)} curves, "
                            f"{min(per_curve.values(), default=0)} points in the smallest")
     return elapsed, max(per_curve.values())
 
 
-def floor(db, clones):
+def floor(db, clones, keep):
     """Seconds to read the same points from the SQLite file over db, a read-only connection
     kept open as a server keeps its own (each curve's length, then every point from the
-    covering index of the scalars, in its order), keep 500 per curve as the page does and
+    covering index of the scalars, in its order), keep keep[metric] a curve as the page does and
     encode them as JSON: the least any server must do for this answer."""
     where = (f"task IN ({', '.join('?' for _ in clones)}) AND type = 'training_stats_scalar' "
              f"AND metric IN ({', '.join('?' for _ in METRICS)})")
@@ -91,22 +105,22 @@ def floor(db, clones):
                         "ORDER BY task, metric, variant, iter, key", [*clones, *METRICS]).fetchall()
     curves, first = [], 0
     for task, metric, variant, count in counts:
-        kept = [points[first + i] for i in _kept(count)]
+        chosen = [points[first + i] for i in _kept(count, keep[metric])]
         curves.append({"task": task, "metric": metric, "variant": variant,
-                       "x": [p[0] for p in kept], "y": [p[1] for p in kept],
-                       "t": [p[2] for p in kept]})
+                       "x": [p[0] for p in chosen], "y": [p[1] for p in chosen],
+                       "t": [p[2] for p in chosen]})
         first += count
     encoded = json.dumps(curves, separators=(",", ":"))
     elapsed = time.perf_counter() - start
     return elapsed, sum(len(curve["x"]) for curve in curves), len(encoded)
 
 
-def _kept(count):
-    """The positions of the points the page keeps of a curve of count points."""
-    if count <= SAMPLED:
+def _kept(count, limit):
+    """The positions of the limit points the page keeps of a curve of count points."""
+    if count <= limit:
         return range(count)
-    step = count / (SAMPLED - 1)
-    return [int(i * step) for i in range(SAMPLED - 1)] + [count - 1]
+    step = count / (limit - 1)
+    return [int(i * step) for i in range(limit - 1)] + [count - 1]
 
 
 def _expect(got, expected, what):
@@ -144,7 +158,7 @@ def measure(figures, sizes, rounds, tmp):
             for round_number in range(rounds):
                 for key in rotated(list(sides), round_number):
                     figures.add(key, sides[key](False), **sizes,
-                                sampled=min(SAMPLED, sizes["iterations"]))
+                                sampled=kept(sizes))
     figures.details["compare_read"] = detail
 
 
@@ -152,16 +166,18 @@ def _sides(ours, mlflow, database, template, clones, runs, sizes, detail):
     """{figure: read(warm_up)}; a warm-up reads MLflow's first 10 runs only (its full reads
     take seconds), ours whole."""
     web, api, client = ClearMLHTTP(ours, web=True), ClearMLHTTP(ours), PlainHTTP(mlflow.url)
-    sampled, full = min(SAMPLED, sizes["iterations"]), sizes["iterations"]
+    sampled = kept(sizes)
+    full = {metric: sizes["iterations"] for metric in sampled}
 
     def mlflow_read(max_results, name, warm_up):
         elapsed, detail[name] = bulk_interval(client, runs[:10] if warm_up else runs,
-                                              max_results, min(max_results, full))
+                                              max_results)
         return elapsed
 
     def our_floor(warm_up):
-        elapsed, kept, detail["floor_bytes"] = floor(database, clones)
-        _expect(kept, len(clones) * sizes["series"] * sampled, "the floor")
+        elapsed, points, detail["floor_bytes"] = floor(database, clones, sampled)
+        expected = sum(sampled[metric] for metric, _ in scale_seed.CURVES[:sizes["series"]])
+        _expect(points, len(clones) * expected, "the floor")
         return elapsed
     return {
         "compare_read_s": lambda warm_up: compare_read(web, template, sizes),
@@ -174,8 +190,8 @@ def _sides(ours, mlflow, database, template, clones, runs, sizes, detail):
 
 
 ROWS = [
-    ("sampled, at most 500 points a curve: /compare.json / get-history-bulk-interval "
-     "max_results=500", "compare_read_s", "mlflow_bulk_interval_read_s"),
+    ("sampled as the page draws: /compare.json / get-history-bulk-interval, max_results "
+     "the same", "compare_read_s", "mlflow_bulk_interval_read_s"),
     ("full resolution: events.scalar_metrics_iter_histogram per experiment / "
      "get-history-bulk-interval max_results=every step", "compare_full_read_s",
      "mlflow_full_read_s"),
@@ -186,7 +202,7 @@ def print_tables(figures):
     rows = [[label, *_cell(figures, ours), *_cell(figures, theirs),
              f"{figures.median(theirs) / figures.median(ours):.1f}"]
             for label, ours, theirs in ROWS]
-    rows.append(["our floor: the same points from the SQLite file, 500 a curve, JSON-encoded",
+    rows.append(["our floor: the same points from the SQLite file, sampled alike, JSON-encoded",
                  *_cell(figures, "compare_floor_s"), "", "", ""])
     size, detail = figures.sizes["compare_read_s"], figures.details.get("compare_read", {})
     print_table("Compare read: seconds (median of the rounds; lower is better)",
