@@ -10,7 +10,7 @@ import regex
 
 from . import errors, sqlfunctions
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -65,6 +65,15 @@ DROP INDEX events_task;
 CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
+""",
+    # An event sent without iter has an identity of its own, apart from iteration 0's, as in
+    # ClearML Server (storage.UPSERT_EVENT); models keep the last values of their scalars.
+    7: """
+ALTER TABLE events ADD COLUMN no_iter INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET no_iter = 1 WHERE coalesce(json_type(doc, '$.iter'), 'null') = 'null';
+DROP INDEX events_identity;
+CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key, no_iter);
+ALTER TABLE models ADD COLUMN last_metrics TEXT NOT NULL DEFAULT '{}';
 """,
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).

@@ -84,12 +84,12 @@ def _metric_columns(event):
 # metric, variant and key, in the index of its type, and indexes it again under the same id
 # ("overwrite if exists with same ID"); log lines get a new id each (bll/event/event_bll.py
 # add_events, event_id_fields, _get_event_id). The unique index events_identity is that id:
-# a log line's key is NULL, and NULLs never conflict. Unlike ClearML's id, an event without
-# iter shares the identity of iter 0 (the column's default).
+# a log line's key is NULL, and NULLs never conflict. _get_event_id leaves out a field the
+# event lacks, so an event without iter is apart from iter 0's: no_iter keeps it apart.
 UPSERT_EVENT = (
-    "INSERT INTO events (task, type, metric, variant, iter, key, value, timestamp, doc)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (task, type, metric, variant, iter, key) DO UPDATE SET"
+    "INSERT INTO events (task, type, metric, variant, iter, key, value, timestamp, doc, no_iter)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (task, type, metric, variant, iter, key, no_iter) DO UPDATE SET"
     " value = excluded.value, timestamp = excluded.timestamp, doc = excluded.doc")
 
 
@@ -104,7 +104,7 @@ def _event_row(event):
     return (event["task"], kind, event.get("metric") or "", event.get("variant") or "",
             event.get("iter") or 0, key,
             event.get("value") if kind == "training_stats_scalar" else None, int(stamp),
-            json.dumps(doc))
+            json.dumps(doc), int(event.get("iter") is None))
 
 
 def _project_name(name):

@@ -13,6 +13,7 @@ from clearml import Task
 
 from clearml_local.filters import paging
 from clearml_local.storage import Storage
+from support import older_schema
 
 BASE = "apiserver/database/model/base.py"
 
@@ -235,16 +236,11 @@ def test_model_metadata_and_ready_filters(server, world):
 def test_version_2_database_gains_the_projects_above_its_nested_ones(tmp_path):
     """sub_projects.py _ensure_project, applied by the schema 4 upgrade to older data."""
     Storage(tmp_path / "db").close()
+    older_schema(tmp_path / "db", 2)
     old = sqlite3.connect(tmp_path / "db")
-    old.executescript(
-        "DROP INDEX projects_parent; ALTER TABLE projects DROP COLUMN parent;"
-        " ALTER TABLE projects DROP COLUMN path; ALTER TABLE tasks DROP COLUMN enqueue_status;"
-        " ALTER TABLE models DROP COLUMN last_change; DROP INDEX events_identity;"
-        " DROP INDEX events_scalars; ALTER TABLE events DROP COLUMN key;"
-        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
-        " PRAGMA user_version = 2;"
-        " INSERT INTO projects (id, name, basename, created, last_update)"
-        " VALUES ('p3', 'a/b/c', 'c', '2024-01-01', '2024-01-01');")
+    old.execute("INSERT INTO projects (id, name, basename, created, last_update)"
+                " VALUES ('p3', 'a/b/c', 'c', '2024-01-01', '2024-01-01')")
+    old.commit()
     old.close()
     projects = {p["name"]: p for p in Storage(tmp_path / "db").get_all("projects", {})}
     assert projects["a/b/c"]["path"] == [projects["a"]["id"], projects["a/b"]["id"]]
