@@ -805,6 +805,7 @@ class Storage(Database):
                 raise errors.ModelCreatingTaskExists("and published, use force=True to delete",
                                                      task=model["task"])
             self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+            self.db.execute("DELETE FROM events WHERE task = ?", (model_id,))  # Its own events.
             return model
 
     def archive_model(self, model_id, archive=True):
@@ -837,6 +838,8 @@ class Storage(Database):
         one iteration leaves one point. last_metrics count every event received, as ClearML
         Server's do (bll/event/event_bll.py _update_last_scalar_events_for_task adds to
         count, min and max on every event, an overwrite too).
+        An event with model_event set is the model's whose id is in task: it updates that
+        model's last_metrics and last_iteration instead (add_events, ModelBLL.update_statistics).
         Raises ValidationError naming the first invalid events, and then stores none.
         """
         with self.transaction():
@@ -858,7 +861,7 @@ class Storage(Database):
                     task["last_iteration"] = max(task["last_iteration"], event["iter"])
             self.db.executemany(UPSERT_EVENT, rows)
             for task in tasks.values():
-                self._update("tasks", task["id"], {
+                self._update("models" if task["model_event"] else "tasks", task["id"], {
                     "last_metrics": task["last_metrics"], "last_iteration": task["last_iteration"],
                     "last_update": now()})
         return len(events)
@@ -883,12 +886,32 @@ class Storage(Database):
                                   or not -2**63 <= stamp < 2**63):
             return "event timestamp must be a number of milliseconds since 1970"
         if event["task"] not in tasks:
-            row = self.db.execute("SELECT id, last_metrics, last_iteration FROM tasks"
-                                  " WHERE id = ?", (event["task"],)).fetchone()
-            if row is None:
-                return f"invalid task id {event['task']!r}"
-            tasks[event["task"]] = _decode("tasks", row)
+            owner = self._event_owner(event)
+            if isinstance(owner, str):
+                return owner
+            tasks[event["task"]] = owner
+        if tasks[event["task"]]["model_event"] != bool(event.get("model_event")):
+            return f"inconsistent model_event setting for {event['task']!r}"
+        if event.get("model_event") and event["type"] == "log":
+            return "task log events are not supported for models"
         return None
+
+    def _event_owner(self, event):
+        """The task (or model, for a model event) an event is reported to, with the fields
+        add_events updates, or why there is none. A ready model takes events only with
+        allow_locked (EventBLL._get_valid_entities: ready != True)."""
+        table = "models" if event.get("model_event") else "tasks"
+        ready = ", ready" if table == "models" else ""
+        row = self.db.execute(f"SELECT id, last_metrics, last_iteration{ready} FROM {table}"
+                              " WHERE id = ?", (event["task"],)).fetchone()
+        kind = table[:-1]
+        if row is None:
+            return f"invalid {kind} id {event['task']!r}"
+        owner = dict(_decode(table, row), model_event=table == "models")
+        if owner.get("ready") and not event.get("allow_locked"):
+            return f"invalid model id {event['task']!r}: the model is published"
+        owner["last_iteration"] = owner["last_iteration"] or 0
+        return owner
 
     @staticmethod
     def _track_scalar(task, event):

@@ -9,7 +9,6 @@ from .. import errors
 def page(storage, task_id, wanted, iters, earlier, position):
     """A task's debug image events (of the wanted {metric: variants}) in the iters iterations
     after position: the earlier ones when earlier is set, newest first; else the later ones."""
-    storage.get_task(task_id)
     events = [e for e in storage.get_events(task_id, "training_debug_image")
               if selected(e, wanted)]
     if position is not None:

@@ -13,7 +13,7 @@ from starlette.templating import Jinja2Templates
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
-from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, login,
+from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, login, model,
                projects, render, searches, workers)
 
 HERE = Path(__file__).parent
@@ -34,6 +34,7 @@ PAGES = [
     Page("/projects/{project_id}/experiments", projects.experiments, "experiments.html"),
     Page("/projects/{project_id}/experiments/{task_id}", experiment.experiment,
          "experiment.html"),
+    Page("/projects/{project_id}/models/{model_id}", model.model, "model.html"),
     Page("/compare", compare.compare, "compare.html"),
     Page("/workers", workers.workers_and_queues, "workers.html"),
     Page("/searches/{task_id}", searches.search, "search.html"),
