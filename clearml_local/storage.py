@@ -527,6 +527,13 @@ class Storage(Database):
                 f"task {task_id} is {task['status']}: expected created", status=task["status"])
         return task
 
+    def edit_task_params(self, task_id, fields, force=False, any_status=False):
+        """Replace a task's hyperparams or configuration, in the statuses _task_for_update
+        allows (edit_params, edit_configuration in ClearML Server's bll/task/hyperparams.py)."""
+        with self.transaction():
+            self._task_for_update(task_id, force, any_status)
+            return self._edit("tasks", task_id, fields)
+
     def delete_hyper_params(self, task_id, keys, force=False):
         """Delete hyperparameters given as (section, name) pairs, a whole section when name
         is empty; the 'properties' section alone is deletable in any status (delete_params in
@@ -680,6 +687,24 @@ class Storage(Database):
                                 if k not in ("execution", "system_tags")}
             result["fields"]["execution.queue"] = queue_id
             return dict(result, queued=1)
+
+    def add_queue_entry(self, queue_id, task_id, update_execution_queue=True):
+        """Put a task at the end of a queue, its status left as it is, and with
+        update_execution_queue make the queue its execution.queue (queues.add_task in ClearML
+        Server's services/queues.py and bll/queue/queue_bll.py). Raises TaskAlreadyQueued when
+        it is in that queue already."""
+        with self.transaction():
+            self._get("queues", queue_id)
+            task = self.get_task(task_id)
+            if self.db.execute("SELECT 1 FROM queue_entries WHERE queue = ? AND task = ?",
+                               (queue_id, task_id)).fetchone():
+                raise errors.TaskAlreadyQueued(f"task {task_id} is in queue {queue_id} already",
+                                               task=task_id)
+            self.db.execute("INSERT INTO queue_entries (queue, task, added) VALUES (?, ?, ?)",
+                            (queue_id, task_id, now()))
+            if update_execution_queue:
+                self._update("tasks", task_id, {
+                    "execution": dict(task["execution"], queue=queue_id)})
 
     def dequeue_task(self, task_id, new_status=None, status_reason="", status_message=""):
         """Take a task out of its queue; a queued or running task goes back to new_status, or

@@ -296,9 +296,10 @@ def edit_hyper_params(call):
         sections.update({item["section"]: {} for item in items})
     for item in items:
         sections.setdefault(item["section"], {})[item["name"]] = item
-    properties_only = all(item["section"] == "properties" for item in items)
-    force = field(call, "force", bool, required=False, default=False) or properties_only
-    call.storage.edit_task(task_id, {"hyperparams": sections}, force)
+    call.storage.edit_task_params(
+        task_id, {"hyperparams": sections}, field(call, "force", bool, required=False,
+                                                  default=False),
+        any_status=all(item["section"] == "properties" for item in items))
     return {"updated": 1}
 
 
@@ -348,8 +349,8 @@ def edit_configuration(call):
         if not isinstance(item.get("name"), str):
             raise errors.ValidationError("each configuration item needs a name")
         items[item["name"]] = item
-    call.storage.edit_task(task_id, {"configuration": items},
-                           field(call, "force", bool, required=False, default=False))
+    call.storage.edit_task_params(task_id, {"configuration": items},
+                                  field(call, "force", bool, required=False, default=False))
     return {"updated": 1}
 
 
