@@ -2,6 +2,7 @@
 from urllib.parse import unquote, urlsplit
 
 from ..files import file_of_url
+from ..services.event_selection import shown_images
 
 EVENT_TYPE = "training_debug_image"  # The SDK reports images and media alike as this type.
 PER_VARIANT = 10
@@ -29,9 +30,10 @@ def sample(server, event):
 
 
 def by_variant(server, events, limit=PER_VARIANT):
-    """[{metric, variant, samples}] with each variant's newest iterations first."""
+    """[{metric, variant, samples}] with each variant's newest iterations first: those
+    events.debug_images shows (a file overwritten since is not shown under its old iteration)."""
     grouped = {}
-    for event in events:
+    for event in shown_images(events):
         key = (str(event.get("metric") or ""), str(event.get("variant") or ""))
         grouped.setdefault(key, []).append(event)
     return [{"metric": metric, "variant": variant, "samples": [
