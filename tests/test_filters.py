@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from clearml import Task
 
+from clearml_local import sqlfunctions
 from clearml_local.filters import paging
 from clearml_local.storage import Storage
 from support import older_schema
@@ -163,6 +164,15 @@ def test_search_text_matches_words_of_name_comment_and_id(server, world):
     assert names(server, world, search_text="beta") == ["y"]
     assert names(server, world, search_text=world.tasks["x"]) == ["x"]
     assert names(server, world, search_text="ray nothing") == ["xy"]
+
+
+@pytest.mark.parametrize("search, text, found", [
+    ("training", "train run", True), ("runs", "a run", True), ("accuracies", "accuracy", True),
+    ("train -evaluated", "training, evaluating", False), ('"train run"', "training run", False),
+    ("trainer", "training", False)])
+def test_search_text_stems_words_as_mongodb_english(search, text, found):
+    """main_text_index's default_language "english": MongoDB stems with Snowball's English."""
+    assert sqlfunctions.text_match(search, text) is found
 
 
 def test_scroll_pages_through_and_refreshes(server, world):

@@ -7,6 +7,7 @@ from clearml import Task
 
 from support import find_task, run_script
 
+pytestmark = pytest.mark.slow  # Real TensorFlow and PyTorch runs in subprocesses.
 PROJECT = "tensorboard"
 
 
