@@ -923,18 +923,17 @@ class Storage(Database):
 
     def _event_owner(self, event):
         """The task (or model, for a model event) an event is reported to, with the fields
-        add_events updates, or why there is none. A ready model takes events only with
-        allow_locked (EventBLL._get_valid_entities: ready != True)."""
+        add_events updates, or why there is none. A published task or model takes events only
+        with allow_locked (EventBLL._get_valid_entities: LOCKED_TASK_STATUSES, ready != True)."""
         table = "models" if event.get("model_event") else "tasks"
-        ready = ", ready" if table == "models" else ""
-        row = self.db.execute(f"SELECT id, last_metrics, last_iteration{ready} FROM {table}"
+        state = "ready" if table == "models" else "status"
+        row = self.db.execute(f"SELECT id, last_metrics, last_iteration, {state} FROM {table}"
                               " WHERE id = ?", (event["task"],)).fetchone()
-        kind = table[:-1]
         if row is None:
-            return f"invalid {kind} id {event['task']!r}"
+            return f"invalid {table[:-1]} id {event['task']!r}"
+        if row[state] in (1, "published", "publishing") and not event.get("allow_locked"):
+            return f"invalid {table[:-1]} id {event['task']!r}: it is published"
         owner = dict(_decode(table, row), model_event=table == "models")
-        if owner.get("ready") and not event.get("allow_locked"):
-            return f"invalid model id {event['task']!r}: the model is published"
         owner["last_iteration"] = owner["last_iteration"] or 0
         return owner
 

@@ -64,15 +64,20 @@ def test_refused_model_event_is_a_400_naming_why(server, model_id, event, messag
     assert answer["meta"]["result_code"] == 400 and message in answer["meta"]["result_msg"]
 
 
-def test_published_model_takes_events_only_with_allow_locked(server):
-    """_get_valid_entities: a ready model is valid only for events sent with allow_locked."""
-    model = server.api("models.create", name="published", uri="file:///p", ready=True)["id"]
-    sent = {"task": model, "type": "training_stats_scalar", "metric": "m", "variant": "v",
-            "value": 1, "iter": 0, "model_event": True}
+@pytest.mark.parametrize("kind", ["model", "task"])
+def test_published_one_takes_events_only_with_allow_locked(server, kind):
+    """_get_valid_entities: a ready model, a published task, only with allow_locked."""
+    if kind == "model":
+        owner = server.api("models.create", name="published", uri="file:///p", ready=True)["id"]
+    else:
+        owner = server.api("tasks.create", name="published", type="training")["id"]
+        server.api("tasks.publish", task=owner, force=True)
+    sent = {"task": owner, "type": "training_stats_scalar", "metric": "m", "variant": "v",
+            "value": 1, "iter": 0, "model_event": kind == "model"}
     refused = server.call("events.add", sent)
     server.api("events.add", **sent, allow_locked=True)
-    assert "the model is published" in refused["meta"]["result_msg"]
-    assert list(scalars(model, model_events=True)) == ["m"]
+    assert f"invalid {kind} id {owner!r}: it is published" in refused["meta"]["result_msg"]
+    assert list(scalars(owner, **({"model_events": True} if kind == "model" else {}))) == ["m"]
 
 
 @pytest.mark.browser
