@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 from clearml import Task
 
-from clearml_local import sqlfunctions
-from clearml_local.filters import paging
+from clearml_local.storage import text_search
+from clearml_local.storage.query import paging
 from clearml_local.storage import Storage
 from support import older_schema
 
@@ -172,7 +172,7 @@ def test_search_text_matches_words_of_name_comment_and_id(server, world):
     ("trainer", "training", False)])
 def test_search_text_stems_words_as_mongodb_english(search, text, found):
     """main_text_index's default_language "english": MongoDB stems with Snowball's English."""
-    assert sqlfunctions.text_match(search, text) is found
+    assert text_search.text_match(search, text) is found
 
 
 def test_scroll_pages_through_and_refreshes(server, world):

@@ -1,7 +1,7 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
 from .. import errors
 from ..storage import TASK_EDITABLE
-from . import check_item, field, get_all as get_all_of, id_list, object_fields
+from ._request import check_item, field, get_all as get_all_of, id_list, object_fields
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")

@@ -120,7 +120,7 @@ CREATE TABLE workers (
 
 -- Every reported event: console lines, scalars, plots. The whole event is kept in doc.
 -- task: the task's id, or the model's for a model event (model_event in doc).
--- key: an image's key, '' when it has none, NULL for a log line (storage.UPSERT_EVENT).
+-- key: an image's key, '' when it has none, NULL for a log line (events.py UPSERT_EVENT).
 -- no_iter: 1 when the event came without iter (iter then reads 0, its identity apart).
 CREATE TABLE events (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -136,7 +136,7 @@ CREATE TABLE events (
     no_iter   INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key, no_iter);
--- Scalar curves are read from this index alone (storage.scalar_series): no table row visited.
+-- Scalar curves are read from this index alone (events.py scalar_series): no table row visited.
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
 CREATE INDEX events_task_time ON events (task, type, timestamp, id);

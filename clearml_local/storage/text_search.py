@@ -1,13 +1,11 @@
-"""SQL functions the compiled get_all queries use (regular expressions, numeric ordering,
-text search); Storage registers them on its connection."""
+"""search_text as MongoDB's text index reads it: stemmed words, "phrases" and -excluded words."""
 import re
 import threading
 from functools import lru_cache
 
 import snowballstemmer
 
-from . import errors
-
+_WORDS = re.compile(r'"([^"]*)"|(-?)([^\s"]+)')
 # MongoDB stems a text index's words and the searched ones with Snowball (clearml-server's
 # main_text_index: default_language "english"); a stemmer object is not thread-safe.
 _STEMMER = snowballstemmer.stemmer("english")
@@ -18,36 +16,6 @@ _STEMMER_LOCK = threading.Lock()
 def stem(word):
     with _STEMMER_LOCK:
         return _STEMMER.stemWord(word)
-
-
-@lru_cache(maxsize=256)
-def compile_pattern(pattern, flags):
-    """A compiled regular expression; InvalidRegex (400) when pattern is malformed."""
-    try:
-        return re.compile(pattern, flags)
-    except re.error as exc:
-        raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
-
-
-def regexp(pattern, value, flags=0):
-    return value is not None and compile_pattern(pattern, flags).search(str(value)) is not None
-
-
-def iregexp(pattern, value):
-    return regexp(pattern, value, re.IGNORECASE)
-
-
-def sortkey(value):
-    """Numbers (and numeric strings) before other text, in numeric order (ICU numericOrdering)."""
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
-_WORDS = re.compile(r'"([^"]*)"|(-?)([^\s"]+)')
 
 
 @lru_cache(maxsize=64)
@@ -70,10 +38,3 @@ def text_match(text, *fields):
     if any(w in tokens for w in excluded) or not all(p in content for p in phrases):
         return False
     return bool(phrases) or any(w in tokens for w in words)
-
-
-def register(db):
-    db.create_function("REGEXP", 2, regexp, deterministic=True)
-    db.create_function("IREGEXP", 2, iregexp, deterministic=True)
-    db.create_function("SORTKEY", 1, sortkey, deterministic=True)
-    db.create_function("TEXT_MATCH", -1, text_match, deterministic=True)
