@@ -3,7 +3,7 @@ import functools
 import gzip
 import importlib.util
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
@@ -14,8 +14,18 @@ PLOTLY_JS = (Path(importlib.util.find_spec("plotly").submodule_search_locations[
              / "package_data" / "plotly.min.js")
 
 
-async def download(request):
-    """A file of the file server, for a client the file server would answer too."""
+def link(server, uri):
+    """This web app's link (/files/...) to a file the file server holds, or None for a file
+    elsewhere. It goes by the URL's path, whatever port the file server had when the URL was
+    recorded (file_of_url does not compare ports either)."""
+    if file_of_url(server, uri) is None:
+        return None
+    return "/files" + urlsplit(uri).path
+
+
+def download(request):
+    """A file of the file server, for a client the file server would answer too (a plain
+    function: Starlette runs it off the event loop, where identity may read the database)."""
     identity(request)
     server = request.app.state.server
     # The raw path keeps the URL's own escaping, as the file server's URLs have it.

@@ -1,5 +1,5 @@
 """One model: what it is, the task that made it, and the scalars, plots and samples reported to it."""
-from . import experiment, samples, summary
+from . import downloads, experiment, samples, summary
 
 
 def model(server, query, project_id, model_id):
@@ -14,7 +14,7 @@ def model(server, query, project_id, model_id):
         "model": {key: found.get(key) for key in (
             "id", "name", "framework", "uri", "ready", "comment", "created", "last_update",
             "last_iteration", "tags", "labels")},
-        "download_url": experiment.download_url(server, found.get("uri")),
+        "download_url": downloads.link(server, found.get("uri")),
         "task": {"name": tasks[0]["name"], "url": summary.task_url(tasks[0])} if tasks else None,
         "project": {"id": project["id"], "name": project["name"]} if project else None,
         "metadata": list((found.get("metadata") or {}).values()),

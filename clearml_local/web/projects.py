@@ -4,8 +4,7 @@ from urllib.parse import urlencode
 
 from . import actions, rules, summary
 
-VISIBLE = ["-hidden", "-archived"]
-FILTERS = ("name", "status", "parent", "type", "params", "archived")
+FILTERS = ("name", "status", "parent", "type", "user", "params", "archived")
 # The selection's buttons, in ClearML's menu order.
 TABLE_ACTIONS = ("enqueue", "dequeue", "abort", "reset", "clone", "publish", "tag", "untag")
 DEFAULT_SORT = "-created"
@@ -14,8 +13,7 @@ ALL_PROJECTS = {"id": "*", "name": "All projects"}
 
 def project_list(server, query):
     """Every project, how many experiments it has in each status, and when one last changed."""
-    tasks = server.storage.query("tasks", {"system_tags": VISIBLE},
-                                 columns=["project", "status", "last_update"])
+    tasks = server.storage.task_rows(columns=["project", "status", "last_update"])
     counts, latest = {}, {}
     for task in tasks:
         counts.setdefault(task["project"], Counter())[task["status"]] += 1
@@ -26,7 +24,7 @@ def project_list(server, query):
          "url": f"/projects/{p['id']}/experiments",
          "experiments": sum(counts.get(p["id"], {}).values()),
          "statuses": dict(counts.get(p["id"], {}))}
-        for p in server.storage.query("projects", order_by=["name"])]
+        for p in server.storage.project_rows()]
     return {"title": "Projects", "projects": projects, "experiments": len(tasks),
             "all_url": "/projects/*/experiments"}
 
@@ -34,17 +32,17 @@ def project_list(server, query):
 def experiments(server, query, project_id):
     """A project's experiments ('*': all projects), filtered and sorted as the query asks.
 
-    Query: name (substring), status, parent, type; sort = a column key, '-' for descending;
+    Query: name (substring), status, parent, type, user (an id: "my experiments" is the
+    viewer's); sort = a column key, '-' for descending;
     params=all shows every hyperparameter, not only those that differ between the experiments;
     archived=1 shows the archive instead. Raises InvalidProjectId for an unknown project.
     """
     storage = server.storage
     project = ALL_PROJECTS if project_id == "*" else storage.get_project(project_id)
-    in_project = {"project": None if project_id == "*" else project_id}
+    in_project = None if project_id == "*" else project_id
     archive = bool(query.get("archived"))
-    tasks = storage.query("tasks", dict(in_project, system_tags=[
-        "-hidden", "archived" if archive else "-archived"]), columns=summary.ROW_FIELDS)
-    everything = summary.rows(storage, tasks)
+    tasks = storage.task_rows(in_project, archive, columns=summary.ROW_FIELDS)
+    everything = summary.rows(storage, tasks, storage.queue_names())
     clones = Counter(row["parent"]["id"] for row in everything if row["parent"])
     for task, row in zip(tasks, everything):
         row["tags"] = task.get("tags") or []
@@ -66,9 +64,8 @@ def experiments(server, query, project_id):
         "facets": _facets(everything),
         "compare_clones_url": (f"/compare?{urlencode({'parent': filters['parent']})}"
                                if filters["parent"] else None),
-        "archive": {"shown": archive, "count": len(storage.query("tasks", dict(
-            in_project, system_tags=["-hidden", "archived"]), columns=["id"]))
-            if not archive else len(tasks)},
+        "archive": {"shown": archive, "count": len(tasks) if archive else len(
+            storage.task_rows(in_project, archived=True, columns=["id"]))},
         "actions": [{"name": name, "label": actions.ACTIONS[name].label,
                      "single": actions.ACTIONS[name].single,
                      "reason": rules.RULES[name][1]}
@@ -82,7 +79,8 @@ def _matches(row, filters):
              or filters["name"] == row["id"])
             and (not filters["status"] or row["status"] == filters["status"])
             and (not filters["type"] or row["type"] == filters["type"])
-            and (not filters["parent"] or (row["parent"] or {}).get("id") == filters["parent"]))
+            and (not filters["parent"] or (row["parent"] or {}).get("id") == filters["parent"])
+            and (not filters["user"] or row["user"]["id"] == filters["user"]))
 
 
 def _columns(rows, every_param):
@@ -105,7 +103,8 @@ def _columns(rows, every_param):
 
 
 def _column_keys(columns):
-    return (["name", "type", "status", "parent", "queue", "created", "started", "duration"]
+    return (["name", "type", "status", "user", "parent", "queue", "created", "started",
+             "duration"]
             + [f"param:{key}" for key in columns["params"]]
             + [f"metric:{m['key']}" for m in columns["metrics"]])
 
@@ -115,7 +114,7 @@ def _cell(row, column):
         return row["params"].get(column[len("param:"):])
     if column.startswith("metric:"):
         return (row["metrics"].get(column[len("metric:"):]) or {}).get("last")
-    if column in ("parent", "queue"):
+    if column in ("parent", "queue", "user"):
         return (row[column] or {}).get("name")
     return row.get(column)
 
@@ -137,4 +136,8 @@ def _facets(rows):
             entry["count"] += 1
     return {"status": dict(Counter(row["status"] for row in rows)),
             "type": dict(Counter(row["type"] for row in rows)),
+            "user": sorted(({"id": user_id, "name": name, "count": count} for (user_id, name), count
+                            in Counter((row["user"]["id"], row["user"]["name"])
+                                       for row in rows).items()),
+                           key=lambda user: str(user["name"]).lower()),
             "parent": sorted(parents.values(), key=lambda p: p["name"].lower())}

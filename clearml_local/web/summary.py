@@ -13,7 +13,7 @@ MONITOR_PREFIX = ":monitor:"
 # reads only these (not their scripts, configurations and models).
 ROW_FIELDS = ("id", "name", "type", "status", "project", "parent", "created", "started",
               "completed", "last_update", "last_iteration", "execution", "hyperparams",
-              "last_metrics", "tags", "system_tags")
+              "last_metrics", "tags", "system_tags", "user")
 
 
 def task_url(task):
@@ -89,16 +89,17 @@ def sort_value(value):
     return (1, 0.0, str(value).lower())
 
 
-def rows(storage, tasks):
-    """One summary row per task, with parent and queue names resolved in two queries."""
+def rows(storage, tasks, queues):
+    """One summary row per task, with parent and user names resolved in one query each and
+    queue names from queues ({id: name}, storage.queue_names(), read once per page)."""
     parent_ids = sorted({t["parent"] for t in tasks if t.get("parent")})
     parents = {p["id"]: p for p in storage.tasks_by_id(parent_ids)}
-    queues = {q["id"]: q["name"] for q in storage.query("queues")}
+    users = storage.user_names(task.get("user") for task in tasks)
     now = datetime.now(timezone.utc)
-    return [row(task, parents, queues, now) for task in tasks]
+    return [row(task, parents, queues, users, now) for task in tasks]
 
 
-def row(task, parents, queues, now):
+def row(task, parents, queues, users, now):
     parent = parents.get(task.get("parent"))
     queue = (task.get("execution") or {}).get("queue")
     return {
@@ -108,6 +109,8 @@ def row(task, parents, queues, now):
                     "url": task_url(parent) if parent else None}
                    if task.get("parent") else None),
         "queue": {"id": queue, "name": queues.get(queue, queue)} if queue else None,
+        # ClearML's web UI shows the user who created it; one removed shows as their id.
+        "user": {"id": task.get("user"), "name": users.get(task.get("user"), task.get("user"))},
         "created": task.get("created"), "started": task.get("started"),
         "completed": task.get("completed"), "last_update": task.get("last_update"),
         "duration": duration(task, now), "last_iteration": task.get("last_iteration"),
@@ -128,15 +131,3 @@ def series(points, name, limit):
     kept = downsample(points, limit)
     return {"name": name, "x": [p[0] for p in kept], "y": [p[1] for p in kept],
             "t": [p[2] for p in kept], "points": len(points)}
-
-
-def clones_of_search(storage, controller):
-    """The experiments a search controller launched, oldest first: those tagged
-    'opt: <controller id>', as ClearML's HyperParameterOptimizer tags its clones
-    (clearml/automation/optimization.py), and the controller's own children."""
-    visible = ["-hidden", "-archived"]
-    tagged = storage.query("tasks", {"tags": [f"opt: {controller['id']}"],
-                                     "system_tags": visible})
-    children = storage.query("tasks", {"parent": controller["id"], "system_tags": visible})
-    found = {task["id"]: task for task in tagged + children if task["id"] != controller["id"]}
-    return sorted(found.values(), key=lambda task: task["created"])
