@@ -21,7 +21,8 @@ from support import find_task, run_script
 
 pytestmark = pytest.mark.slow
 # The server's own dependencies: nothing of the SDK, the agent or TensorFlow.
-DEPENDENCIES = {"starlette", "uvicorn", "python-multipart", "pyjwt", "regex", "jinja2", "plotly"}
+DEPENDENCIES = {"starlette", "uvicorn", "python-multipart", "pyjwt", "regex", "jinja2", "plotly",
+                "snowballstemmer"}
 
 
 def run(*command, cwd, env=None, timeout=600):

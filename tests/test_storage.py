@@ -7,7 +7,7 @@ import pytest
 from clearml_local import errors
 from clearml_local.storage import SCHEMA_VERSION, Storage
 from clearml_local.storage.database import REFERENCES_ENFORCED
-from support import BEFORE_USERS, IDENTITY
+from support import IDENTITY, older_schema
 
 
 
@@ -25,15 +25,8 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.executescript(BEFORE_USERS +  # What versions 1 to 5 lacked.
-        "DROP INDEX events_task_time; DROP INDEX projects_parent; DROP INDEX events_identity;"
-        " DROP INDEX events_scalars;"
-        " ALTER TABLE events DROP COLUMN key;"
-        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
-        " ALTER TABLE projects DROP COLUMN parent; ALTER TABLE projects DROP COLUMN path;"
-        " ALTER TABLE tasks DROP COLUMN enqueue_status; ALTER TABLE models DROP COLUMN last_change;"
-        " PRAGMA user_version = 1;")
     old.close()
+    older_schema(tmp_path / "db", 1)
     upgraded = Storage(tmp_path / "db")
     indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}
     assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -138,13 +131,9 @@ def test_older_database_upgrades_to_enforced_references(tmp_path):
     old.close()
     raw = sqlite3.connect(tmp_path / "db")  # References were not enforced before.
     raw.execute("UPDATE tasks SET project = 'deleted project' WHERE id = ?", (task,))
-    raw.executescript(BEFORE_USERS +  # Events had no identity yet (version 6).
-        "DROP INDEX events_identity; DROP INDEX events_scalars;"
-        " ALTER TABLE events DROP COLUMN key;"
-        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);")
-    raw.execute(f"PRAGMA user_version = {REFERENCES_ENFORCED - 1}")
     raw.commit()
     raw.close()
+    older_schema(tmp_path / "db", REFERENCES_ENFORCED - 1)
     upgraded = Storage(tmp_path / "db")
     assert upgraded.get_task(task)["project"] is None
     assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from .. import errors
 from .lists import in_values, none_missing
+from .text_search import text_match
 
 DATE_FIELDS = ("created", "started", "completed", "last_update", "last_change",
                "status_changed")
@@ -362,30 +363,6 @@ def sortkey(value):
         except ValueError:
             return value
     return value
-
-
-_WORDS = re.compile(r'"([^"]*)"|(-?)([^\s"]+)')
-
-
-@lru_cache(maxsize=64)
-def _text_terms(text):
-    phrases, words, excluded = [], [], []
-    for phrase, minus, word in _WORDS.findall(text.lower()):
-        if phrase:
-            phrases.append(phrase)
-        elif word:
-            (excluded if minus else words).extend(re.findall(r"\w+", word))
-    return phrases, words, excluded
-
-
-def text_match(text, *fields):
-    """MongoDB $text, without stemming: any word as a whole word, every phrase, no -word."""
-    phrases, words, excluded = _text_terms(text)
-    content = " ".join(str(f) for f in fields if f is not None).lower()
-    tokens = set(re.findall(r"\w+", content))
-    if any(w in tokens for w in excluded) or not all(p in content for p in phrases):
-        return False
-    return bool(phrases) or any(w in tokens for w in words)
 
 
 # name: (number of arguments, function); REGEXP and IREGEXP are Database's, bounded in time.

@@ -12,7 +12,7 @@ from .. import errors
 from ..backup import kept_before_upgrade
 from .clauses import SQL_FUNCTIONS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -86,6 +86,15 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user);
 CREATE INDEX sessions_key ON sessions (access_key);
 CREATE INDEX sessions_expires ON sessions (expires);
+""",
+    # An event sent without iter has an identity of its own, apart from iteration 0's, as in
+    # ClearML Server (events.UPSERT_EVENT); models keep the last values of their scalars.
+    8: """
+ALTER TABLE events ADD COLUMN no_iter INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET no_iter = 1 WHERE coalesce(json_type(doc, '$.iter'), 'null') = 'null';
+DROP INDEX events_identity;
+CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key, no_iter);
+ALTER TABLE models ADD COLUMN last_metrics TEXT NOT NULL DEFAULT '{}';
 """,
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).

@@ -53,6 +53,7 @@ class Models(Rows):
                 raise errors.ModelCreatingTaskExists("and published, use force=True to delete",
                                                      task=model["task"])
             self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+            self.db.execute("DELETE FROM events WHERE task = ?", (model_id,))  # Its own events.
             return model
 
     def archive_model(self, model_id, archive=True):
