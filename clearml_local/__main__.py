@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from .push import command as push_command
 from .server import Server, open_sockets, serve
 from .settings import DEFAULT_DATA_DIR, DEFAULT_PORTS, Settings, client_environment
 from .settings import is_loopback, prepare_data_dir, write_client_files
@@ -40,7 +41,12 @@ def parse_args(argv):
                      help="how often to look for such tasks (default: %(default)s)")
     run.add_argument("--log-level", default="warning",
                      choices=["debug", "info", "warning", "error"])
+    push = commands.add_parser("push", help=push_command.__doc__.splitlines()[0],
+                               description=push_command.__doc__)
+    push_command.add_arguments(push)
     args = parser.parse_args(argv)
+    if args.command == "push":
+        return args
     if bool(args.access_key) != bool(args.secret_key):
         parser.error("--access-key and --secret-key go together")
     if args.task_check_interval <= 0:
@@ -71,6 +77,8 @@ def warn_if_exposed(settings, credentials):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.command == "push":
+        sys.exit(push_command.run(args))
     # Files the server creates (database and its -wal/-shm, uploads) are its owner's alone.
     os.umask(0o077)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")

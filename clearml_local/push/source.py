@@ -1,0 +1,64 @@
+"""The source side of a push: a local server's data folder, read through its own storage."""
+from pathlib import Path
+
+from ..files import stored_file
+from ..settings import parse_client_environment
+from ..storage import Storage
+from .remap import Hosts
+
+
+class SourceError(Exception):
+    """The data folder cannot be read as a local server's."""
+
+
+class Source:
+    """A local server's data folder, read only: its objects, events and stored files.
+
+    Raises SourceError when the folder holds no server database or no clearml.env (the file
+    the server writes at every start, which says at which URLs its stored links point).
+    """
+
+    def __init__(self, data_dir):
+        self.data_dir = Path(data_dir).expanduser().resolve()
+        database = self.data_dir / "clearml.db"
+        if not database.is_file():
+            raise SourceError(f"{self.data_dir} holds no local server database (clearml.db)")
+        self.hosts = _hosts(self.data_dir)
+        self.storage = Storage(database)
+
+    def close(self):
+        self.storage.close()
+
+    def projects(self):
+        """Every project, hidden ones too, each after the projects above it."""
+        projects = self.storage.query("projects", {"search_hidden": True}, ["name"])
+        return sorted(projects, key=lambda project: len(project["path"]))
+
+    def queues(self):
+        return self.storage.query("queues", {"search_hidden": True}, ["name"])
+
+    def tasks(self):
+        """Every task, hidden and archived ones too, oldest first."""
+        return self.storage.query("tasks", {"search_hidden": True}, ["created", "id"])
+
+    def models(self):
+        return self.storage.query("models", {}, ["created", "id"])
+
+    def events(self, task_id):
+        """The task's events in the order they were stored, as they were reported."""
+        return [{key: value for key, value in event.items() if key != "_seq"}
+                for event in self.storage.get_events(task_id)]
+
+    def stored_file(self, url):
+        """The file behind a URL of this server's file server, or None."""
+        return stored_file(self.data_dir, self.hosts.files, url)
+
+
+def _hosts(data_dir):
+    env = data_dir / "clearml.env"
+    if not env.is_file():
+        raise SourceError(f"{data_dir} has no clearml.env: start the local server on it once, "
+                          "so that it records the URLs its stored links name")
+    settings = parse_client_environment(env.read_text())
+    return Hosts(settings["CLEARML_API_HOST"], settings["CLEARML_WEB_HOST"],
+                 settings["CLEARML_FILES_HOST"])
