@@ -1,7 +1,5 @@
 """The REST API: parses ClearML calls, authenticates them, dispatches them and wraps answers."""
-import logging
 import re
-import uuid
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -10,9 +8,9 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from . import errors, jsonio
+from .envelope import envelope, error_envelope, http_error
 from .routes import ROUTES
 
-log = logging.getLogger("clearml_local.api")
 # Events refuse NaN and Infinity one by one, as Elasticsearch does under ClearML Server.
 EVENT_INPUT = ("events.add", "events.add_batch")
 PATH = re.compile(r"^/(?:v(?P<version>\d+\.\d+)/)?(?P<endpoint>[a-z_]+\.[a-z_0-9]+)/?$")
@@ -30,18 +28,6 @@ class Call:
     @property
     def storage(self):
         return self.server.storage
-
-
-def envelope(endpoint, version, code, subcode, message, data, error_data=None):
-    meta = {"id": uuid.uuid4().hex, "trx": uuid.uuid4().hex,
-            "endpoint": {"name": endpoint, "requested_version": version,
-                         "actual_version": version},
-            "result_code": code, "result_subcode": subcode, "result_msg": message,
-            "error_stack": "", "error_data": error_data or {}}
-    # ClearML's SDK forks its reporting subprocess with its connection pool: on a kept-alive
-    # connection shared by two processes, answers reach the wrong caller. So close each one.
-    return jsonio.StrictJSONResponse({"meta": meta, "data": data}, status_code=code,
-                                     headers={"Connection": "close"})
 
 
 async def read_body(request, limit):
@@ -82,23 +68,6 @@ def answer(route, call, version):
     return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
 
 
-def error_envelope(endpoint, version, exc):
-    """The envelope for a failed call. A disk failure gets its ClearML error; anything else
-    unexpected is a bug: 500 (which the SDK reports instead of retrying), with the traceback in
-    the server log and only the exception's type in the answer."""
-    if not isinstance(exc, errors.APIError):
-        known = errors.storage_error(exc)
-        if known is None:
-            log.exception("%s failed", endpoint)
-            return envelope(endpoint, version, 500, 0,
-                            f"general server error ({type(exc).__name__}); see the server log",
-                            {})
-        exc = known
-    log_call = log.error if exc.code >= 500 else log.info
-    log_call("%s: %s/%s %s", endpoint, exc.code, exc.subcode, exc.message)
-    return envelope(endpoint, version, exc.code, exc.subcode, exc.message, {}, exc.data)
-
-
 def create_api_app(server):
     async def dispatch(request):
         match = PATH.match(request.url.path)
@@ -127,8 +96,3 @@ def create_api_app(server):
         Route("/{path:path}", dispatch, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])],
         exception_handlers={HTTPException: http_error})
 
-
-async def http_error(request, exc):
-    """Starlette's own refusals (a method no route takes) in the envelope too."""
-    return envelope(request.url.path.strip("/"), "", exc.status_code, 0,
-                    f"{request.method} {request.url.path}: {exc.detail}", {})

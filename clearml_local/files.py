@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import errors
-from .api import error_envelope, http_error
+from .envelope import error_envelope, http_error
 
 log = logging.getLogger("clearml_local.files")
 NAME_MAX, PATH_MAX = 255, 4096  # Bytes in a file name and in a whole path, on Linux.

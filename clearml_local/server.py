@@ -8,8 +8,9 @@ import sys
 import uvicorn
 
 from .api import create_api_app
-from .auth import Credentials
+from .credentials import Credentials
 from .files import create_files_app
+from .services.scrolls import Scrolls
 from .storage import Storage
 from .web import create_web_app
 
@@ -17,13 +18,14 @@ log = logging.getLogger("clearml_local")
 
 
 class Server:
-    """The server's shared state: settings, storage and credentials."""
+    """The server's shared state: settings, storage, credentials and get_all scrolls."""
 
     def __init__(self, settings, access_key=None, secret_key=None):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.credentials = Credentials(settings.data_dir, access_key, secret_key)
         self.storage = Storage(settings.data_dir / "clearml.db")
+        self.scrolls = Scrolls()
 
 
 def bind(host, port):

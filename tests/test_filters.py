@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from clearml import Task
 
-from clearml_local.filters import paging
+from clearml_local.storage.query import paging
 from clearml_local.storage import Storage
 
 BASE = "apiserver/database/model/base.py"

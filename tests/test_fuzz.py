@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 from starlette.routing import Route
 
 from clearml_local import services, web
+from clearml_local.services import _request
 from clearml_local.routes import ROUTES
 from conftest import start_server, stop_server
 
 SERVICES = Path(services.__file__).parent
 # The fields of tasks, models, projects and queues a client may set.
-EDITABLE = {*services.TEXT_FIELDS, *services.OBJECT_FIELDS, "tags", "system_tags", "ready",
+EDITABLE = {*_request.TEXT_FIELDS, *_request.OBJECT_FIELDS, "tags", "system_tags", "ready",
             "last_iteration"}
 # Every field a handler reads, found in the handlers' source so new fields are fuzzed too.
 READS = re.compile(r'(?:field|id_list)\(call, "(\w+)"|call\.data(?:\.get\(|\[)"(\w+)"')

@@ -8,7 +8,7 @@ import requests
 from clearml import Model, StorageManager, Task
 
 from clearml_local import errors
-from clearml_local.statuses import check_transition
+from clearml_local.storage.statuses import check_transition
 from support import SCRIPTS, find_task
 
 PROJECT = "parity"

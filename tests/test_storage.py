@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from clearml_local import errors
-from clearml_local.database import REFERENCES_ENFORCED
+from clearml_local.storage.database import REFERENCES_ENFORCED
 from clearml_local.storage import SCHEMA_VERSION, Storage
 from support import IDENTITY
 

@@ -1,6 +1,6 @@
 """The auth.*, users.* and server.* services: who the caller is and what this server is."""
-from .. import auth
-from . import field
+from .. import credentials
+from ._request import field
 
 
 def login(call):
@@ -35,7 +35,8 @@ def get_vaults(call):
 
 
 def server_info(call):
-    return {"version": auth.SERVER_VERSION, "build": "local", "api_version": auth.API_VERSION,
+    return {"version": credentials.SERVER_VERSION, "build": "local",
+            "api_version": credentials.API_VERSION,
             "uid": "clearml-local", "files_server": call.server.settings.files_url}
 
 

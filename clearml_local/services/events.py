@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 from .. import errors, jsonio
 from ..storage import last_metric_entries
-from . import event_selection, field, id_list
+from . import event_selection
+from ._request import field, id_list
 
 log = logging.getLogger("clearml_local.events")
 NOT_FINITE = "event holds NaN or Infinity: numbers must be finite"

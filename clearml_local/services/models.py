@@ -1,7 +1,7 @@
 """The models.* service: registered models, their files' URIs and the tasks that made them."""
 from .. import errors
 from ..storage import MODEL_EDITABLE
-from . import field, get_all as get_all_of, id_list, object_fields
+from ._request import field, get_all as get_all_of, id_list, object_fields
 
 
 def _fields(call):

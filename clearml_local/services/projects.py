@@ -1,6 +1,6 @@
 """The projects.* service."""
 from ..storage import PROJECT_EDITABLE
-from . import field, get_all as get_all_of, object_fields
+from ._request import field, get_all as get_all_of, object_fields
 
 
 def create(call):

@@ -1,7 +1,7 @@
 """The queues.* service: queues and the order of the tasks waiting in them."""
 from .. import errors
 from ..storage import QUEUE_EDITABLE
-from . import field, get_all as get_all_of, object_fields
+from ._request import field, get_all as get_all_of, object_fields
 
 
 def create(call):

@@ -2,7 +2,7 @@
 from .. import errors
 from ..filters import _parse_date
 from ..storage import TASK_EDITABLE
-from . import check_item, field, get_all as get_all_of, id_list, object_fields
+from ._request import check_item, field, get_all as get_all_of, id_list, object_fields
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")

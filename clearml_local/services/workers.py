@@ -1,5 +1,5 @@
 """The workers.* service: agents announce themselves and report what they run."""
-from . import field
+from ._request import field
 
 
 def register(call):

@@ -13,8 +13,8 @@ from starlette.templating import Jinja2Templates
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
-from . import (actions, auth, compare, csrf, downloads, edit, experiment, filters, login,
-               projects, render, searches, workers)
+from . import (actions, compare, csrf, downloads, edit, experiment, login, projects, render,
+               searches, session, template_filters, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -44,7 +44,7 @@ def page_endpoint(page, as_json):
     # A plain function: Starlette runs it on a worker thread, off the event loop.
     def endpoint(request):
         request.state.json = as_json
-        auth.identity(request)
+        session.identity(request)
         server = request.app.state.server
         data = server.storage.run(f"web {page.path}", page.build, server, request.query_params,
                                   **request.path_params)
@@ -62,7 +62,7 @@ def page_routes(page):
 
 def sdk_link(request):
     """The ClearML web app's experiment links (as the SDK prints them) → the experiment page."""
-    auth.identity(request)
+    session.identity(request)
     storage = request.app.state.server.storage
     task = storage.run("web sdk_link", storage.get_task, request.path_params["task_id"])
     section = experiment.section_of(request.path_params.get("section", ""))
@@ -72,7 +72,7 @@ def sdk_link(request):
 
 async def clearml_compare_link(request):
     """ClearML's own compare links (compare-tasks;ids=a,b/... or compare-experiments;ids=...)."""
-    auth.identity(request)
+    session.identity(request)
     ids = request.path_params["ids"]
     return RedirectResponse(f"/compare?ids={quote(ids, safe=',')}", status_code=302)
 
@@ -82,7 +82,7 @@ async def project_home(request):
 
 
 async def home(request):
-    return RedirectResponse(auth.HOME)
+    return RedirectResponse(session.HOME)
 
 
 def routes():
@@ -141,7 +141,7 @@ async def cross_site(request, exc):
 
 def create_web_app(server):
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters.update(filters.FILTERS)
+    templates.env.filters.update(template_filters.FILTERS)
     templates.env.policies["json.dumps_function"] = strict_dumps  # tojson: strict JSON too.
     app = Starlette(routes=routes(), exception_handlers={
         errors.Unauthorized: unauthorized, errors.APIError: api_error,

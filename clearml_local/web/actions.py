@@ -6,7 +6,7 @@ from starlette.responses import RedirectResponse
 
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
-from . import auth, csrf, dispatch, flash, render, rules, summary
+from . import csrf, dispatch, flash, render, rules, session, summary
 
 MAX_TEXT = 255
 
@@ -158,7 +158,7 @@ def _page(request, action, ids, tasks, values=None, problems=None, next_url=None
         "eligible": len(eligible), "missing": len(set(ids) - {task["id"] for task in tasks}),
         "entered": values or _defaults(request, action, eligible),
         "options": _options(request, action, eligible), "errors": problems or {},
-        "next": next_url or auth.safe_next(request.query_params.get("next")),
+        "next": next_url or session.safe_next(request.query_params.get("next")),
     }
 
 
@@ -172,7 +172,7 @@ def _action(request):
 def form_page(request):
     """GET: which of the chosen experiments the action applies to, its fields, a confirm button."""
     request.state.json = request.url.path.endswith(".json")
-    auth.identity(request)
+    session.identity(request)
     action = _action(request)
     ids = _ids(request.query_params.getlist("ids"))
     data = _page(request, action, ids, _tasks(request, ids))
@@ -184,7 +184,7 @@ def form_page(request):
 def perform(request):
     """POST: check the form, run the action on the eligible experiments, go back to next."""
     request.state.json = request.url.path.endswith(".json")
-    auth.identity(request)
+    session.identity(request)
     action = _action(request)
     form = dispatch.form(request)
     csrf.check(request, form)
@@ -192,7 +192,7 @@ def perform(request):
     values = {name: (form.get(name) or "").strip() for name in action.fields}
     problems = {name: problem for name in action.fields
                 if (problem := CHECKS[name](request, values[name]))}
-    next_url = auth.safe_next(form.get("next"))
+    next_url = session.safe_next(form.get("next"))
     tasks = _tasks(request, ids)
     data = _page(request, action, ids, tasks, values, problems, next_url)
     if not ids:

@@ -4,8 +4,8 @@ import hashlib
 import hmac
 import secrets
 
-from ..auth import TOKEN_LIFETIME
-from .auth import COOKIE
+from ..credentials import TOKEN_LIFETIME
+from .session import COOKIE
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"

@@ -3,7 +3,7 @@ from anyio import from_thread
 
 from ..api import Call
 from ..routes import ROUTES
-from . import auth
+from . import session
 
 
 def call(request, endpoint, **data):
@@ -13,7 +13,7 @@ def call(request, endpoint, **data):
     codes), and errors.Unauthorized when the request holds no valid credentials.
     """
     server = request.app.state.server
-    identity = auth.identity(request)
+    identity = session.identity(request)
     # One storage unit, as an API call is (Storage.run).
     return server.storage.run(endpoint, ROUTES[endpoint].handler,
                               Call(endpoint, data, identity, server))

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from ..files import file_of_url
-from .auth import identity
+from .session import identity
 
 PLOTLY_JS = (Path(importlib.util.find_spec("plotly").submodule_search_locations[0])
              / "package_data" / "plotly.min.js")

@@ -3,7 +3,7 @@ from starlette.responses import RedirectResponse
 
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
-from . import auth, csrf, dispatch, flash, render, rules, summary
+from . import csrf, dispatch, flash, render, rules, session, summary
 
 NEW_PARAMS = 3  # Empty rows offered for new hyperparameters.
 MAX_TEXT = 255
@@ -45,7 +45,7 @@ def _task(request):
 def edit_page(request):
     """GET: the draft's fields in one form; a running or finished experiment says to clone it."""
     request.state.json = request.url.path.endswith(".json")
-    auth.identity(request)
+    session.identity(request)
     data = _page(_task(request))
     if request.state.json:
         return JSONResponse(data)
@@ -54,7 +54,7 @@ def edit_page(request):
 
 def save(request):
     """POST: check the form, then one tasks.edit call, which applies the API's own checks."""
-    auth.identity(request)
+    session.identity(request)
     # Four fields a hyperparameter: frameworks connect hundreds of them.
     form = dispatch.form(request, max_fields=MAX_FIELDS, max_part_size=MAX_VALUE)
     csrf.check(request, form)

@@ -4,9 +4,9 @@ import base64
 from starlette.responses import RedirectResponse
 
 from .. import errors
-from ..auth import TOKEN_LIFETIME
+from ..credentials import TOKEN_LIFETIME
 from . import csrf
-from .auth import COOKIE, safe_next
+from .session import COOKIE, safe_next
 
 
 async def login(request):

@@ -1,5 +1,5 @@
 """Pages as HTML: the template, who is logged in, this session's form token, a waiting message."""
-from . import auth, csrf, flash
+from . import csrf, flash, session
 
 
 def json_url(request):
@@ -10,7 +10,7 @@ def json_url(request):
 
 def html(request, template, data, status_code=200):
     """The page showing data; a message an action left for this browser is shown once."""
-    identity = auth.identity(request)
+    identity = session.identity(request)
     message = flash.take(request)
     csrf.ensure(request)
     response = request.app.state.templates.TemplateResponse(request, template, {

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from starlette.responses import RedirectResponse
 
 from .. import errors
-from . import auth, csrf, dispatch, flash, summary
+from . import csrf, dispatch, flash, session, summary
 from .summary import parse_time
 
 MOVES = ("up", "down", "remove", "to")
@@ -67,7 +67,7 @@ def _calls(move, queue_id, task_id, target):
 
 def move_entry(request):
     """POST: move a pending experiment up, down, to another queue, or out of its queue."""
-    auth.identity(request)
+    session.identity(request)
     form = dispatch.form(request)
     csrf.check(request, form)
     queue_id, task_id = request.path_params["queue_id"], request.path_params["task_id"]

@@ -118,7 +118,7 @@ CREATE TABLE workers (
 );
 
 -- Every reported event: console lines, scalars, plots. The whole event is kept in doc.
--- key: an image's key, '' when it has none, NULL for a log line (storage.UPSERT_EVENT).
+-- key: an image's key, '' when it has none, NULL for a log line (events.py UPSERT_EVENT).
 CREATE TABLE events (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     task      TEXT NOT NULL,
@@ -132,7 +132,7 @@ CREATE TABLE events (
     doc       TEXT NOT NULL
 );
 CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
--- Scalar curves are read from this index alone (storage.scalar_series): no table row visited.
+-- Scalar curves are read from this index alone (events.py scalar_series): no table row visited.
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
 CREATE INDEX events_task_time ON events (task, type, timestamp, id);

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import regex
 
-from . import errors, sqlfunctions
+from .. import errors
+from .clauses import SQL_FUNCTIONS
 
 SCHEMA_VERSION = 6
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
@@ -54,7 +55,7 @@ UPDATE projects SET
         "UPDATE tasks SET project = NULL WHERE project NOT IN (SELECT id FROM projects);\n"
         "DELETE FROM queue_entries WHERE queue NOT IN (SELECT id FROM queues);\n"),
     # Events other than log lines are one per task, type, metric, variant, iter and key, as
-    # in ClearML Server (storage.UPSERT_EVENT): of the copies stored before, the newest stays.
+    # in ClearML Server (events.UPSERT_EVENT): of the copies stored before, the newest stays.
     6: """
 ALTER TABLE events ADD COLUMN key TEXT;
 UPDATE events SET key = coalesce(CAST(json_extract(doc, '$.key') AS TEXT), '')
@@ -126,8 +127,9 @@ class Database:
         db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                              timeout=30)
         db.row_factory = sqlite3.Row
-        sqlfunctions.register(db)
-        # Regular expressions come from requests: bounded in time, unlike sqlfunctions' own.
+        for name, (arity, function) in SQL_FUNCTIONS.items():
+            db.create_function(name, arity, function, deterministic=True)
+        # Regular expressions come from requests: bounded in time.
         db.create_function("REGEXP", 2, self._bounded(0), deterministic=True)
         db.create_function("IREGEXP", 2, self._bounded(regex.IGNORECASE), deterministic=True)
         # In WAL mode NORMAL loses nothing when the process dies; only a power cut can cost

@@ -1,5 +1,5 @@
 """ClearML's task status machine: which status changes are allowed without force."""
-from . import errors
+from .. import errors
 
 # ClearML Server's state_machine in apiserver/bll/task/utils.py, verbatim; a task may also
 # "change" to its own status (ChangeStatusRequest.allow_same_state_transition defaults to True).

@@ -1,0 +1,31 @@
+"""SQLite storage: one object, Storage, composed of one part per kind of object.
+
+The parts (projects.py, tasks.py, task_operations.py, queues.py, workers.py, models.py,
+events.py) share the row helpers of rows.py and the connections and transactions of
+database.py; query.py compiles ClearML's get_all requests; schema.sql is the newest schema.
+"""
+from .database import REGEX_SECONDS, SCHEMA_VERSION
+from .events import Events, last_metric_entries
+from .models import MODEL_EDITABLE, Models
+from .projects import PROJECT_EDITABLE, Projects
+from .queues import QUEUE_EDITABLE, Queues
+from .task_operations import TaskOperations
+from .tasks import TASK_EDITABLE, Tasks
+from .workers import Workers
+
+__all__ = ["Storage", "SCHEMA_VERSION", "last_metric_entries", "MODEL_EDITABLE",
+           "PROJECT_EDITABLE", "QUEUE_EDITABLE", "TASK_EDITABLE"]
+
+
+class Storage(Projects, Tasks, TaskOperations, Queues, Workers, Models, Events):
+    """All reads and writes of the server; the connections and transactions are Database's.
+
+    Methods that name an object by id raise the ClearML error for an invalid id of that kind
+    when it does not exist. Each write method is one transaction (or a savepoint within the
+    caller's): all or nothing.
+    """
+
+    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+        self._column_cache = {}
+        super().__init__(path, regex_seconds)
+        self.ensure_default_queue()

@@ -1,0 +1,95 @@
+"""Queues and the order of the tasks waiting in them.
+
+Rules from clearml-server apiserver/bll/queue/queue_bll.py.
+"""
+from .. import errors
+from .rows import Rows, _decode
+
+QUEUE_EDITABLE = ("name", "tags", "system_tags", "metadata")
+DEFAULT_QUEUE = "default"
+
+
+class Queues(Rows):
+    """Queues and their entries; enqueue and dequeue are TaskOperations'."""
+
+    def ensure_default_queue(self):
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM queues WHERE name = ?",
+                                  (DEFAULT_QUEUE,)).fetchone()
+            if row is None:
+                self._create("queues", {"name": DEFAULT_QUEUE, "system_tags": ["default"]},
+                             user="system", company="local")
+
+    def default_queue(self):
+        """The queue tagged 'default'; raises NoDefaultQueue (ClearML's queue_bll.get_default)."""
+        row = self.db.execute(
+            "SELECT * FROM queues WHERE EXISTS (SELECT 1 FROM json_each(system_tags)"
+            " WHERE value = 'default') ORDER BY created, rowid LIMIT 1").fetchone()
+        if row is None:
+            raise errors.NoDefaultQueue()
+        return _decode("queues", row)
+
+    def get_queue(self, queue_id):
+        queue = self._get("queues", queue_id)
+        queue["entries"] = [
+            {"task": row["task"], "added": row["added"]}
+            for row in self.db.execute(
+                "SELECT task, added FROM queue_entries WHERE queue = ? ORDER BY seq", (queue_id,))]
+        return queue
+
+    def queue_by_name(self, name):
+        """The queue named exactly name, or None."""
+        row = self.db.execute("SELECT id FROM queues WHERE name = ?", (name,)).fetchone()
+        return self.get_queue(row["id"]) if row else None
+
+    def create_queue(self, fields, identity):
+        name = fields.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise errors.ValidationError(f"invalid queue name {name!r}")
+        with self.transaction():
+            if self.db.execute("SELECT 1 FROM queues WHERE name = ?", (name,)).fetchone():
+                raise errors.ExpectedUniqueData(f"queue {name!r} already exists", name=name)
+            return self._create("queues", fields, user=identity["user"],
+                                company=identity["company"])
+
+    def edit_queue(self, queue_id, fields):
+        with self.transaction():
+            return self._edit("queues", queue_id, fields)
+
+    def delete_queue(self, queue_id, force=False):
+        with self.transaction():
+            queue = self.get_queue(queue_id)
+            if queue["entries"] and not force:
+                raise errors.QueueNotEmpty(f"queue {queue['name']!r} has "
+                                           f"{len(queue['entries'])} tasks")
+            for entry in queue["entries"]:
+                self.set_task_status(entry["task"], "created", force=True,
+                                     status_reason="queue deleted")
+            self.db.execute("DELETE FROM queues WHERE id = ?", (queue_id,))
+
+    def pop_queue(self, queue_id):
+        """Take the first task of a queue, or None; each entry goes to exactly one caller."""
+        with self.transaction():
+            self._get("queues", queue_id)
+            row = self.db.execute(
+                "SELECT seq, task, added FROM queue_entries WHERE queue = ? ORDER BY seq LIMIT 1",
+                (queue_id,)).fetchone()
+            if row is None:
+                return None
+            self.db.execute("DELETE FROM queue_entries WHERE seq = ?", (row["seq"],))
+            return {"task": row["task"], "added": row["added"]}
+
+    def move_in_queue(self, queue_id, task_id, position):
+        """Move a queued task to position (0 is first, -1 last); returns its new index."""
+        with self.transaction():
+            entries = self.get_queue(queue_id)["entries"]
+            tasks = [e["task"] for e in entries]
+            if task_id not in tasks:
+                raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
+            entry = entries.pop(tasks.index(task_id))
+            index = len(entries) if position in (-1, None) else max(0, min(position, len(entries)))
+            entries.insert(index, entry)
+            self.db.execute("DELETE FROM queue_entries WHERE queue = ?", (queue_id,))
+            self.db.executemany("INSERT INTO queue_entries (queue, task, added) VALUES (?, ?, ?)",
+                                [(queue_id, e["task"], e["added"]) for e in entries])
+            return index
