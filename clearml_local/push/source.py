@@ -1,4 +1,5 @@
 """The source side of a push: a local server's data folder, read through its own storage."""
+import sqlite3
 from pathlib import Path
 
 from ..files import stored_file
@@ -14,8 +15,9 @@ class SourceError(Exception):
 class Source:
     """A local server's data folder, read only: its objects, events and stored files.
 
-    Raises SourceError when the folder holds no server database or no clearml.env (the file
-    the server writes at every start, which says at which URLs its stored links point).
+    Raises SourceError when the folder holds no server database of this version or no
+    clearml.env (the file the server writes at every start, which says at which URLs its
+    stored links point). The server may be running meanwhile: this only reads.
     """
 
     def __init__(self, data_dir):
@@ -24,7 +26,10 @@ class Source:
         if not database.is_file():
             raise SourceError(f"{self.data_dir} holds no local server database (clearml.db)")
         self.hosts = _hosts(self.data_dir)
-        self.storage = Storage(database)
+        try:
+            self.storage = Storage(database, read_only=True)
+        except (RuntimeError, sqlite3.Error) as exc:
+            raise SourceError(f"cannot read {database}: {exc}") from None
 
     def close(self):
         self.storage.close()

@@ -1,6 +1,6 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
 from .. import errors
-from ..filters import _parse_date
+from ..storage.clauses import parse_date
 from ..storage import TASK_EDITABLE
 from ._request import check_item, field, get_all as get_all_of, id_list, object_fields
 
@@ -366,6 +366,6 @@ def update(call):
     fields = {k: v for k, v in _edit_fields(call).items()
               if k in ("name", "comment", "tags", "system_tags", "project")}
     if call.data.get("created") is not None:
-        fields["created"] = _parse_date("created", call.data["created"]).isoformat(
+        fields["created"] = parse_date("created", call.data["created"]).isoformat(
             timespec="milliseconds")
     return {"updated": 1, "fields": call.storage.edit_task(task_id, fields, force=True)}
