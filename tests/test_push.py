@@ -101,11 +101,11 @@ def target(tmp_path_factory):
     stop_server(server)
 
 
-def push(source_server, target_server, manifest, *extra, wait=True):
-    """`python -m clearml_local push` from A's data folder to B; the CompletedProcess, or the
-    running process without wait."""
+def push(source_server, target_server, manifest, *extra, wait=True, conf=None):
+    """`python -m clearml_local push` from A's data folder to B (its clearml.conf, or conf);
+    the CompletedProcess, or the running process without wait."""
     command = [sys.executable, "-m", "clearml_local", "push", "--to",
-               str(target_server.data_dir / "clearml.conf"), "--data-dir",
+               str(conf or target_server.data_dir / "clearml.conf"), "--data-dir",
                str(source_server.data_dir), "--manifest", str(manifest), *extra]
     env = {**os.environ, "HOME": str(target_server.home), "PYTHONUNBUFFERED": "1"}
     if not wait:
@@ -307,3 +307,27 @@ def test_push_of_one_project_carries_only_it(source, pushed, tmp_path):
         stop_server(server)
     assert [p["name"] for p in projects] == [SEARCH_PROJECT]
     assert len(tasks) == 5  # The template, the controller and three clones.
+
+
+def test_failures_are_named_the_rest_goes_on_and_a_run_again_completes(source, pushed, tmp_path):
+    """A clearml.conf that names the target's API as its file server: every upload is refused,
+    so the objects with files fail, each named; the others are pushed; the exit status is 1.
+    Run again with the right clearml.conf, the push completes."""
+    server = start_server(tmp_path / "data", tmp_path / "home")
+    conf = tmp_path / "clearml.conf"
+    conf.write_text((server.data_dir / "clearml.conf").read_text().replace(
+        server.files_url, server.api_url))
+    try:
+        broken = push(source.server, server, tmp_path / "manifest.json", conf=conf)
+        fixed = push(source.server, server, tmp_path / "manifest.json")
+    finally:
+        stop_server(server)
+    assert broken.returncode == 1
+    assert "FAILED task 'reported'" in broken.stderr and "upload of " in broken.stderr
+    assert "pushed task 'double'" in broken.stdout
+    assert fixed.returncode == 0 and "pushed task 'reported'" in fixed.stdout
+
+
+def test_push_of_an_unknown_project_says_so(source, pushed, target, tmp_path):
+    result = push(source.server, target, tmp_path / "manifest.json", "--project", "nowhere")
+    assert result.returncode == 1 and "no project named 'nowhere'" in result.stderr

@@ -49,6 +49,7 @@ class Remap:
     uploaded: dict = field(default_factory=dict)  # old URL -> new URL
     files: int = 0  # Files uploaded (or, while dry, counted) through this Remap.
     bytes: int = 0
+    missing: list = field(default_factory=list)  # URLs of source files that are not there.
 
     def id(self, old):
         """The new id of old, or old itself when it was not pushed."""
@@ -82,14 +83,17 @@ class Remap:
         kind = self.source.kind_of(url)
         if kind is None:
             return url
+        if kind == "files" and urlsplit(url).path.strip("/"):
+            self.missing.append(url)
         rest = url[len(getattr(self.source, kind).rstrip("/")):]
         return getattr(self.target, kind).rstrip("/") + self.ids_in(rest)
 
     def put(self, local, path, size):
-        """Upload local to path (its ids rewritten) on the target; its new URL."""
-        path = self.ids_in(path)
+        """Upload local to path (as a URL quotes it; its ids rewritten) on the target's file
+        server; its new URL there."""
+        path = self.ids_in(path).lstrip("/")
         self.files += 1
         self.bytes += size
         if self.dry:
-            return f"{self.target.files.rstrip('/')}/{path.lstrip('/')}"
+            return f"{self.target.files.rstrip('/')}/{path}"
         return self.upload(local, path)

@@ -19,7 +19,7 @@ class Push:
     out: object = sys.stdout
     err: object = sys.stderr
     failures: list = field(default_factory=list)
-    created: Counter = field(default_factory=Counter)  # Objects made on the target, by kind.
+    created: set = field(default_factory=set)  # Old ids of the objects this push made.
     would: Counter = field(default_factory=Counter)  # With dry: what a push would carry.
 
     def skeletons(self):
@@ -38,7 +38,8 @@ class Push:
     def fill(self):
         for task in self.selection.tasks:
             self._fill("task", task, lambda new, send: tasks.fill(
-                self.target, self.remap, self.source, task, new, send),
+                self.target, self.remap, self.source, task, new, send,
+                fresh=task["id"] in self.created),
                 lambda new: tasks.whole_on_target(self.target, task, new),
                 tasks.unmapped(self.remap, task))
         for model in self.selection.models:
@@ -60,7 +61,7 @@ class Push:
 
     def _create(self, kind, old, create):
         self.remap.ids[old] = create()
-        self.created[kind] += 1
+        self.created.add(old)
 
     def _fill(self, kind, obj, fill, whole_on_target, unmapped):
         old, new = obj["id"], self.remap.ids.get(obj["id"])
@@ -75,12 +76,15 @@ class Push:
     def _write(self, kind, obj, fill, whole):
         """Fill the object (only count what it carries when the target has it whole)."""
         old, new = obj["id"], self.remap.ids[obj["id"]]
-        files, size = self.remap.files, self.remap.bytes
+        files, size, missing = self.remap.files, self.remap.bytes, len(self.remap.missing)
         self.remap.dry = whole
         try:
             events = fill(new, not whole) or {}
         finally:
             self.remap.dry = False
+        for url in self.remap.missing[missing:]:
+            print(f"{kind} {obj['name']!r} ({old}): no file behind {url} in the source; its "
+                  "URL names the target's file server all the same", file=self.err)
         self.manifest.done(old, events=events, files=self.remap.files - files,
                            bytes=self.remap.bytes - size)
         if not whole:

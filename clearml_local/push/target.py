@@ -86,9 +86,13 @@ class Target:
         from clearml import StorageManager
         url = f"{self.hosts.files.rstrip('/')}/{unquote(path).lstrip('/')}"
         try:
-            return StorageManager.upload_file(str(local), url, wait_for_upload=True, retries=3)
+            uploaded = StorageManager.upload_file(str(local), url, wait_for_upload=True,
+                                                  retries=3)
         except Exception as exc:  # noqa: BLE001 - storage drivers raise many kinds.
             raise TargetError(f"upload of {local} to {url}: {exc}") from None
+        if not uploaded:
+            raise TargetError(f"upload of {local} to {url} failed")
+        return uploaded
 
 
 def _use_only(conf):

@@ -21,8 +21,9 @@ def whole_on_target(target, task, new_id):
     return current == statuses.final_status(task["status"]) != "created"
 
 
-def fill(target, remap, source, task, new_id, send=True):
-    """Write the source task into its skeleton new_id; returns the events carried per type.
+def fill(target, remap, source, task, new_id, send=True, fresh=False):
+    """Write the source task into its skeleton new_id (fresh: made by this push); returns the
+    events carried per type.
 
     Without send (remap.dry too), only rewrite and count. A second fill of the same task
     writes the same again: fields and artifacts are replaced, events keep their identity
@@ -37,7 +38,7 @@ def fill(target, remap, source, task, new_id, send=True):
         if artifacts:
             target.call("tasks.add_or_update_artifacts", task=new_id, artifacts=artifacts,
                         force=True)
-        events.send(target, prepared, new_id)
+        events.send(target, prepared, new_id, fresh)
         current = target.call("tasks.get_by_id", task=new_id)["task"]["status"]
         _status(target, remap, task, new_id, current)
     return prepared.counts
