@@ -87,6 +87,40 @@ def test_enqueue_to_a_new_queue_name_creates_the_queue(server):
     assert answer["fields"]["execution.queue"] == queue["id"]
 
 
+def queue_of_three(server, name):
+    """A new queue and the three tasks waiting in it, in order."""
+    queue = server.api("queues.create", name=f"{PROJECT} {name}")["id"]
+    tasks = [new_task(server) for _ in range(3)]
+    for task_id in tasks:
+        server.api("tasks.enqueue", task=task_id, queue=queue)
+    return queue, tasks
+
+
+# Where a move puts the second of three queued tasks: as reposition_task in ClearML Server's
+# apiserver/bll/queue/queue_bll.py, no further than either end of the queue.
+@pytest.mark.parametrize("endpoint, count, order", [
+    ("queues.move_task_forward", 1, [1, 0, 2]), ("queues.move_task_forward", 2, [1, 0, 2]),
+    ("queues.move_task_backward", 1, [0, 2, 1]), ("queues.move_task_backward", 5, [0, 2, 1]),
+    ("queues.move_task_to_front", None, [1, 0, 2]), ("queues.move_task_to_back", None, [0, 2, 1])])
+def test_queue_moves_stop_at_either_end(server, endpoint, count, order):
+    queue, tasks = queue_of_three(server, f"{endpoint} {count}")
+    answer = server.api(endpoint, queue=queue, task=tasks[1],
+                        **({"count": count} if count else {}))
+    assert queued_ids(server, queue) == [tasks[index] for index in order]
+    assert answer["position"] == order.index(1)
+
+
+# get_queue_with_task in ClearML Server's apiserver/bll/queue/queue_bll.py:
+# InvalidQueueOrTaskNotQueued (400/703), and the queue is left as it was.
+@pytest.mark.parametrize("endpoint", ["queues.remove_task", "queues.move_task_forward",
+                                      "queues.move_task_to_back"])
+def test_task_not_in_the_queue_is_refused(server, endpoint):
+    queue, tasks = queue_of_three(server, f"not in it {endpoint}")
+    answer = server.call(endpoint, {"queue": queue, "task": new_task(server)})
+    assert (answer["meta"]["result_code"], answer["meta"]["result_subcode"]) == (400, 703)
+    assert queued_ids(server, queue) == tasks
+
+
 def test_completed_task_cannot_be_enqueued(server):
     answer = server.call("tasks.enqueue", {"task": new_task(server, "completed"),
                                            "queue_name": PROJECT})

@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from clearml_local import errors
-from clearml_local.storage.database import REFERENCES_ENFORCED
 from clearml_local.storage import SCHEMA_VERSION, Storage
+from clearml_local.storage.database import REFERENCES_ENFORCED
 from support import IDENTITY
 
 

@@ -1,7 +1,7 @@
 """The models.* service: registered models, their files' URIs and the tasks that made them."""
-from .. import errors
 from ..storage import MODEL_EDITABLE
-from ._request import field, get_all as get_all_of, id_list, object_fields
+from ._request import field, get_all as get_all_of, object_fields
+from .batch import run_batch
 
 
 def _fields(call):
@@ -80,33 +80,21 @@ def delete(call):
     return {"deleted": True, "url": model["uri"]}
 
 
-def _many(call, action):
-    """A batch answer as ClearML Server's run_batch_operation gives it: per id, a result or
-    the error that stopped it."""
-    succeeded, failures = [], []
-    for model_id in id_list(call, "ids"):
-        try:
-            succeeded.append(dict(action(model_id), id=model_id))
-        except errors.APIError as exc:
-            failures.append({"id": model_id, "error": {"codes": [exc.code, exc.subcode],
-                                                       "msg": exc.message}})
-    return {"succeeded": succeeded, "failed": failures}
-
-
 def archive_many(call):
-    return _many(call, lambda model_id: {"archived": call.storage.archive_model(model_id)})
+    return run_batch(call, lambda model_id: {"archived": call.storage.archive_model(model_id)})
 
 
 def unarchive_many(call):
-    return _many(call, lambda model_id: {
+    return run_batch(call, lambda model_id: {
         "unarchived": call.storage.archive_model(model_id, archive=False)})
 
 
 def delete_many(call):
     force = field(call, "force", bool, required=False, default=False)
-    return _many(call, lambda model_id: {
+    return run_batch(call, lambda model_id: {
         "deleted": True, "url": call.storage.delete_model(model_id, force)["uri"]})
 
 
 def publish_many(call):
-    return _many(call, lambda model_id: {"updated": bool(call.storage.publish_model(model_id))})
+    return run_batch(call, lambda model_id: {
+        "updated": bool(call.storage.publish_model(model_id))})

@@ -1,6 +1,6 @@
 """The queues.* service: queues and the order of the tasks waiting in them."""
-from .. import errors
 from ..storage import QUEUE_EDITABLE
+from ..storage.queues import MOVE_FIRST, MOVE_LAST
 from ._request import field, get_all as get_all_of, object_fields
 
 
@@ -52,29 +52,25 @@ def add_task(call):
 
 def remove_task(call):
     task_id, queue_id = field(call, "task"), field(call, "queue")
-    if task_id not in [e["task"] for e in call.storage.get_queue(queue_id)["entries"]]:
-        raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
-    call.storage.dequeue_task(task_id)
+    call.storage.remove_from_queue(queue_id, task_id)
     return {"removed": 1}
 
 
-def _move(position_of):
+def _move(move_of):
     def handler(call):
         queue_id, task_id = field(call, "queue"), field(call, "task")
-        entries = call.storage.get_queue(queue_id)["entries"]
-        tasks = [e["task"] for e in entries]
-        if task_id not in tasks:
-            raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
-        target = position_of(tasks.index(task_id), field(call, "count", int, required=False,
-                                                         default=1))
-        return {"position": call.storage.move_in_queue(queue_id, task_id, target)}
+        return {"position": call.storage.move_in_queue(queue_id, task_id, move_of(call))}
     return handler
 
 
-move_task_forward = _move(lambda index, count: index - count)
-move_task_backward = _move(lambda index, count: index + count)
-move_task_to_front = _move(lambda index, count: 0)
-move_task_to_back = _move(lambda index, count: -1)
+def _count(call):
+    return field(call, "count", int, required=False, default=1)
+
+
+move_task_forward = _move(lambda call: -_count(call))
+move_task_backward = _move(_count)
+move_task_to_front = _move(lambda call: MOVE_FIRST)
+move_task_to_back = _move(lambda call: MOVE_LAST)
 
 
 def get_num_entries(call):

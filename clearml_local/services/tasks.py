@@ -3,6 +3,7 @@ from .. import errors
 from ..storage.clauses import parse_date
 from ..storage import TASK_EDITABLE
 from ._request import check_item, field, get_all as get_all_of, id_list, object_fields
+from .batch import run_batch
 
 TASK_TYPES = ("training", "testing", "inference", "data_processing", "application", "monitor",
               "controller", "optimizer", "service", "qc", "custom")
@@ -101,7 +102,7 @@ def publish(call):
 
 
 def publish_many(call):
-    return _many(call, lambda task_id: call.storage.publish_task(
+    return run_batch(call, lambda task_id: call.storage.publish_task(
         task_id, _flag(call, "force"), _flag(call, "publish_model", True), **_reason(call)))
 
 
@@ -113,7 +114,7 @@ def stop(call):
 
 def stop_many(call):
     _without_pipeline_steps(call)
-    return _many(call, lambda task_id: call.storage.stop_task(
+    return run_batch(call, lambda task_id: call.storage.stop_task(
         task_id, call.identity, _flag(call, "force"),
         field(call, "status_reason", required=False, default="")))
 
@@ -154,7 +155,7 @@ def enqueue(call):
 
 def enqueue_many(call):
     queue = _queue_id(call)
-    return _many(call, lambda task_id: call.storage.enqueue_task(task_id, queue,
+    return run_batch(call, lambda task_id: call.storage.enqueue_task(task_id, queue,
                                                                  **_reason(call)))
 
 
@@ -164,7 +165,7 @@ def dequeue(call):
 
 
 def dequeue_many(call):
-    return _many(call, lambda task_id: call.storage.dequeue_task(
+    return run_batch(call, lambda task_id: call.storage.dequeue_task(
         task_id, field(call, "new_status", required=False), **_reason(call)))
 
 
@@ -193,17 +194,6 @@ def delete(call):
                                     _flag(call, "delete_output_models", True))
 
 
-def _many(call, action):
-    succeeded, failures = [], []
-    for task_id in id_list(call, "ids"):
-        try:
-            succeeded.append(dict(action(task_id) or {}, id=task_id))
-        except errors.APIError as exc:
-            failures.append({"id": task_id, "error": {"codes": [exc.code, exc.subcode],
-                                                      "msg": exc.message}})
-    return {"succeeded": succeeded, "failed": failures}
-
-
 def archive(call):
     _without_pipeline_steps(call)
     return {"archived": sum(call.storage.archive_task(task_id)
@@ -212,23 +202,23 @@ def archive(call):
 
 def archive_many(call):
     _without_pipeline_steps(call)
-    return _many(call, lambda task_id: {"archived": call.storage.archive_task(task_id)})
+    return run_batch(call, lambda task_id: {"archived": call.storage.archive_task(task_id)})
 
 
 def unarchive_many(call):
     _without_pipeline_steps(call)
-    return _many(call, lambda task_id: {
+    return run_batch(call, lambda task_id: {
         "unarchived": call.storage.archive_task(task_id, archive=False)})
 
 
 def delete_many(call):
     _without_pipeline_steps(call)
-    return _many(call, lambda task_id: call.storage.delete_task(
+    return run_batch(call, lambda task_id: call.storage.delete_task(
         task_id, _flag(call, "force"), _flag(call, "delete_output_models", True)))
 
 
 def reset_many(call):
-    return _many(call, lambda task_id: call.storage.reset_task(
+    return run_batch(call, lambda task_id: call.storage.reset_task(
         task_id, _flag(call, "force"), _flag(call, "clear_all"),
         _flag(call, "delete_output_models", True)))
 
@@ -279,7 +269,7 @@ def get_hyper_params(call):
 
 
 def edit_hyper_params(call):
-    """Add or replace hyperparameters; the 'properties' section alone is editable in any status."""
+    """Add or replace hyperparameters; storage decides which statuses allow it."""
     task_id = field(call, "task")
     given = field(call, "hyperparams", list)
     replace = field(call, "replace_hyperparams", required=False, default="none")
@@ -291,15 +281,7 @@ def edit_hyper_params(call):
     if not all(isinstance(item.get("name"), str) for item in given):
         raise errors.ValidationError("each hyperparameter needs a name")
     items = [dict(item, section=item.get("section") or "General") for item in given]
-    task = call.storage.get_task(task_id)
-    sections = {} if replace == "all" else {k: dict(v) for k, v in task["hyperparams"].items()}
-    if replace == "section":
-        sections.update({item["section"]: {} for item in items})
-    for item in items:
-        sections.setdefault(item["section"], {})[item["name"]] = item
-    properties_only = all(item["section"] == "properties" for item in items)
-    force = field(call, "force", bool, required=False, default=False) or properties_only
-    call.storage.edit_task(task_id, {"hyperparams": sections}, force)
+    call.storage.edit_hyper_params(task_id, items, replace, _flag(call, "force"))
     return {"updated": 1}
 
 
@@ -341,16 +323,13 @@ def get_configuration_names(call):
 def edit_configuration(call):
     task_id = field(call, "task")
     given = field(call, "configuration", list)
-    task = call.storage.get_task(task_id)
-    items = {} if field(call, "replace_configuration", bool, required=False) else dict(
-        task["configuration"])
     for index, item in enumerate(given):
         check_item(f"configuration[{index}]", item)
         if not isinstance(item.get("name"), str):
             raise errors.ValidationError("each configuration item needs a name")
-        items[item["name"]] = item
-    call.storage.edit_task(task_id, {"configuration": items},
-                           field(call, "force", bool, required=False, default=False))
+    call.storage.edit_configuration(
+        task_id, given, field(call, "replace_configuration", bool, required=False),
+        _flag(call, "force"))
     return {"updated": 1}
 
 

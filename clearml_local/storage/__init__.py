@@ -2,7 +2,8 @@
 
 The parts (projects.py, tasks.py, task_operations.py, queues.py, workers.py, models.py,
 events.py) share the row helpers of rows.py and the connections and transactions of
-database.py; query.py compiles ClearML's get_all requests; schema.sql is the newest schema.
+database.py; query.py (with clauses.py) compiles ClearML's get_all requests; statuses.py
+is ClearML's status machine; schema.sql is the newest schema.
 """
 from .database import REGEX_SECONDS, SCHEMA_VERSION
 from .events import Events, last_metric_entries

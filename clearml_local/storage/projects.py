@@ -28,6 +28,10 @@ class Projects(Rows):
     def get_project(self, project_id):
         return self._get("projects", project_id)
 
+    def project_rows(self):
+        """Every project but the hidden ones, by name."""
+        return self.query("projects", order_by=["name"])
+
     def create_project(self, fields, identity):
         """Create a project; the projects its name places it under ("a" and "a/b" for "a/b/c")
         are created when missing (clearml-server bll/project/sub_projects.py _ensure_project).

@@ -7,6 +7,7 @@ from .rows import Rows, _decode
 
 QUEUE_EDITABLE = ("name", "tags", "system_tags", "metadata")
 DEFAULT_QUEUE = "default"
+MOVE_FIRST, MOVE_LAST = "first", "last"  # clearml-server services/queues.py MOVE_FIRST/LAST
 
 
 class Queues(Rows):
@@ -36,6 +37,19 @@ class Queues(Rows):
             for row in self.db.execute(
                 "SELECT task, added FROM queue_entries WHERE queue = ? ORDER BY seq", (queue_id,))]
         return queue
+
+    def queue_rows(self):
+        """Every queue but the hidden ones, by name, each with its entries in order."""
+        entries = {}
+        for row in self.db.execute("SELECT queue, task, added FROM queue_entries ORDER BY seq"):
+            entries.setdefault(row["queue"], []).append({"task": row["task"],
+                                                         "added": row["added"]})
+        return [dict(queue, entries=entries.get(queue["id"], []))
+                for queue in self.query("queues", order_by=["name"])]
+
+    def queue_names(self):
+        """{id: name} of every queue, hidden ones included."""
+        return {row["id"]: row["name"] for row in self.db.execute("SELECT id, name FROM queues")}
 
     def queue_by_name(self, name):
         """The queue named exactly name, or None."""
@@ -79,15 +93,35 @@ class Queues(Rows):
             self.db.execute("DELETE FROM queue_entries WHERE seq = ?", (row["seq"],))
             return {"task": row["task"], "added": row["added"]}
 
-    def move_in_queue(self, queue_id, task_id, position):
-        """Move a queued task to position (0 is first, -1 last); returns its new index."""
+    def _queued_at(self, queue_id, task_id):
+        """The queue's entries and the index of task_id's among them. Raises InvalidQueueId for
+        no such queue, TaskNotQueued when the task is not in it (get_queue_with_task in
+        clearml-server's bll/queue/queue_bll.py: InvalidQueueOrTaskNotQueued)."""
+        entries = self.get_queue(queue_id)["entries"]
+        tasks = [entry["task"] for entry in entries]
+        if task_id not in tasks:
+            raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
+        return entries, tasks.index(task_id)
+
+    def remove_from_queue(self, queue_id, task_id):
+        """Take a task out of this queue, back to the status it had (dequeue_task); raises
+        TaskNotQueued when it is not in this queue."""
         with self.transaction():
-            entries = self.get_queue(queue_id)["entries"]
-            tasks = [e["task"] for e in entries]
-            if task_id not in tasks:
-                raise errors.TaskNotQueued(f"task {task_id} is not in queue {queue_id}")
-            entry = entries.pop(tasks.index(task_id))
-            index = len(entries) if position in (-1, None) else max(0, min(position, len(entries)))
+            self._queued_at(queue_id, task_id)
+            return self.dequeue_task(task_id)
+
+    def move_in_queue(self, queue_id, task_id, move):
+        """Move a queued task move places (negative: towards the front), or to the front or
+        the back (MOVE_FIRST, MOVE_LAST), no further than either end, as reposition_task in
+        clearml-server's bll/queue/queue_bll.py; returns its new index. Raises TaskNotQueued
+        when the task is not in the queue."""
+        with self.transaction():
+            entries, index = self._queued_at(queue_id, task_id)
+            entry = entries.pop(index)
+            if move in (MOVE_FIRST, MOVE_LAST):
+                index = 0 if move == MOVE_FIRST else len(entries)
+            else:
+                index = max(0, min(index + move, len(entries)))
             entries.insert(index, entry)
             self.db.execute("DELETE FROM queue_entries WHERE queue = ?", (queue_id,))
             self.db.executemany("INSERT INTO queue_entries (queue, task, added) VALUES (?, ?, ?)",

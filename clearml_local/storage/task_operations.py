@@ -15,7 +15,9 @@ NON_RESPONSIVE = "Forced stop (non-responsive)"
 
 
 def _unrun(execution):
-    """A task's execution as before any run: out of its queue, its output artifacts gone."""
+    """A task's execution as before any run: out of its queue, its output artifacts gone
+    (reset_task in clearml-server's bll/task/task_operations.py unsets execution.queue and
+    keeps the input artifacts; reset and clone both start from this)."""
     execution = {key: value for key, value in execution.items() if key != "queue"}
     execution["artifacts"] = [a for a in execution.get("artifacts") or []
                               if a.get("mode") == "input"]
@@ -127,9 +129,7 @@ class TaskOperations(Rows):
             dequeued = self.db.execute("DELETE FROM queue_entries WHERE task = ?",
                                        (task_id,)).rowcount
             cleanup = self._cleanup_task(task, force, delete_output_models, None)
-            execution = {k: v for k, v in task["execution"].items() if k != "queue"}
-            execution["artifacts"] = [a for a in execution.get("artifacts") or []
-                                      if a.get("mode") == "input"]
+            execution = _unrun(task["execution"])
             fields = {"started": None, "completed": None, "last_iteration": 0,
                       "last_metrics": {}, "models": dict(task["models"], output=[]),
                       "runtime": {}, "last_worker": None, "enqueue_status": None,

@@ -11,6 +11,14 @@ TASK_EDITABLE = (
     "name", "project", "type", "parent", "comment", "tags", "system_tags", "script",
     "execution", "hyperparams", "configuration", "models", "output", "runtime", "container",
 )
+PROPERTIES = "properties"  # clearml-server bll/task/hyperparams.py HyperParams._properties_section
+
+
+def _properties_only(sections):
+    """Whether every section named is 'properties', which a task's status never locks: clearml-
+    server's edit_params and delete_params (bll/task/hyperparams.py) pass
+    allow_all_statuses=properties_only to get_task_for_update."""
+    return all(section == PROPERTIES for section in sections)
 
 
 class Tasks(Rows):
@@ -22,6 +30,29 @@ class Tasks(Rows):
     def tasks_by_id(self, ids):
         """The tasks with the given ids that exist, hidden ones included."""
         return self.get_all("tasks", {"id": list(ids)}) if ids else []
+
+    # The reads the web UI's pages name (and the API's get_all could answer the same way).
+
+    def task_rows(self, project=None, archived=False, columns=None):
+        """The tasks of a project (None: of every project) that are not hidden, the archived
+        ones or the others, oldest first; columns keeps only those fields."""
+        return self.query("tasks", {"project": project, "system_tags": [
+            "-hidden", "archived" if archived else "-archived"]}, columns=columns)
+
+    def children_of(self, task_id):
+        """The tasks whose parent is task_id (its clones), hidden ones aside, oldest first."""
+        return self.query("tasks", {"parent": task_id, "system_tags": ["-hidden"]})
+
+    def search_clones(self, controller_id):
+        """The experiments a search controller launched, oldest first: those tagged
+        'opt: <controller id>', as ClearML's HyperParameterOptimizer tags its clones
+        (clearml/automation/optimization.py), and the controller's own children; neither
+        hidden nor archived."""
+        visible = ["-hidden", "-archived"]
+        tagged = self.query("tasks", {"tags": [f"opt: {controller_id}"], "system_tags": visible})
+        children = self.query("tasks", {"parent": controller_id, "system_tags": visible})
+        found = {task["id"]: task for task in tagged + children if task["id"] != controller_id}
+        return sorted(found.values(), key=lambda task: task["created"])
 
     def create_task(self, fields, identity):
         with self.transaction():
@@ -57,11 +88,27 @@ class Tasks(Rows):
                 f"task {task_id} is {task['status']}: expected created", status=task["status"])
         return task
 
+    def edit_hyper_params(self, task_id, items, replace="none", force=False):
+        """Add or replace hyperparameters, items with a section and a name; replace 'section'
+        empties the sections named first, 'all' every section (edit_params in ClearML Server's
+        bll/task/hyperparams.py). Only a created task unless force is set, or the items are
+        all of the 'properties' section; else InvalidTaskStatus."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            sections = {} if replace == "all" else {
+                k: dict(v) for k, v in task["hyperparams"].items()}
+            if replace == "section":
+                sections.update({item["section"]: {} for item in items})
+            for item in items:
+                sections.setdefault(item["section"], {})[item["name"]] = item
+            force = force or _properties_only(item["section"] for item in items)
+            return self.edit_task(task_id, {"hyperparams": sections}, force)
+
     def delete_hyper_params(self, task_id, keys, force=False):
         """Delete hyperparameters given as (section, name) pairs, a whole section when name
         is empty; the 'properties' section alone is deletable in any status (delete_params in
         ClearML Server's bll/task/hyperparams.py). Returns 1 when the task changed."""
-        keys = [(section.lower() if section.lower() == "properties" else section, name)
+        keys = [(section.lower() if section.lower() == PROPERTIES else section, name)
                 for section, name in keys]
         whole = {section for section, name in keys if not name}
         if any(name and section in whole for section, name in keys):
@@ -69,13 +116,22 @@ class Tasks(Rows):
                                         "scheduled for deletion")
         with self.transaction():
             task = self._task_for_update(
-                task_id, force, any_status=all(s == "properties" for s, _ in keys))
+                task_id, force, any_status=_properties_only(s for s, _ in keys))
             sections = {k: dict(v) for k, v in task["hyperparams"].items() if k not in whole}
             for section, name in keys:
                 sections.get(section, {}).pop(name, None)
             changed = sections != task["hyperparams"]
             self._update("tasks", task_id, {"hyperparams": sections, "last_change": now()})
             return int(changed)
+
+    def edit_configuration(self, task_id, items, replace=False, force=False):
+        """Add or replace configuration items by name, all of them with replace (edit_configuration
+        in ClearML Server's bll/task/hyperparams.py); only a created task unless force is set."""
+        with self.transaction():
+            task = self.get_task(task_id)
+            configuration = {} if replace else dict(task["configuration"])
+            configuration.update({item["name"]: item for item in items})
+            return self.edit_task(task_id, {"configuration": configuration}, force)
 
     def delete_configuration(self, task_id, names, force=False):
         """Delete configuration items by name (delete_configuration in ClearML Server's

@@ -1,7 +1,7 @@
 """The web UI: server-rendered pages, each with a JSON twin at the same path plus '.json'."""
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -22,11 +22,13 @@ NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelI
 
 @dataclass(frozen=True)
 class Page:
-    """A page: its path, the function building its dict, and the template showing that dict."""
+    """A page: its path, the function building its dict, the template showing that dict, and
+    the function answering its form's POST (a dict, a render.Shown or a render.Done)."""
 
     path: str
     build: Callable
     template: str
+    post: Optional[Callable] = None
 
 
 PAGES = [
@@ -34,9 +36,12 @@ PAGES = [
     Page("/projects/{project_id}/experiments", projects.experiments, "experiments.html"),
     Page("/projects/{project_id}/experiments/{task_id}", experiment.experiment,
          "experiment.html"),
+    Page("/projects/{project_id}/experiments/{task_id}/edit", edit.edit_page, "edit.html",
+         post=edit.save),
     Page("/compare", compare.compare, "compare.html"),
     Page("/workers", workers.workers_and_queues, "workers.html"),
     Page("/searches/{task_id}", searches.search, "search.html"),
+    Page("/actions/{action}", actions.form_page, "action.html", post=actions.perform),
 ]
 
 
@@ -46,18 +51,20 @@ def page_endpoint(page, as_json):
         request.state.json = as_json
         session.identity(request)
         server = request.app.state.server
-        data = server.storage.run(f"web {page.path}", page.build, server, request.query_params,
-                                  **request.path_params)
-        if as_json:
-            return JSONResponse(data)
-        return render.html(request, page.template, data)
+        if request.method == "POST":
+            answer = page.post(request)
+        else:
+            answer = server.storage.run(f"web {page.path}", page.build, server,
+                                        request.query_params, **request.path_params)
+        return render.respond(request, page.template, answer)
     return endpoint
 
 
 def page_routes(page):
     # The JSON twin comes first: '{task_id}' would otherwise swallow 'abc.json'.
-    return [Route(page.path + ".json", page_endpoint(page, as_json=True)),
-            Route(page.path, page_endpoint(page, as_json=False))]
+    methods = ["GET", "POST"] if page.post else ["GET"]
+    return [Route(page.path + ".json", page_endpoint(page, as_json=True), methods=methods),
+            Route(page.path, page_endpoint(page, as_json=False), methods=methods)]
 
 
 def sdk_link(request):
@@ -91,16 +98,10 @@ def routes():
         Route("/login", login.login, methods=["GET", "POST"]),
         Route("/logout", login.logout, methods=["POST"]),
         *[route for page in PAGES for route in page_routes(page)],
-        *[Route(f"/actions/{{action}}{suffix}", endpoint, methods=[method])
-          for suffix in (".json", "") for method, endpoint in (
-              ("GET", actions.form_page), ("POST", actions.perform))],
         Route("/queues/{queue_id}/entries/{task_id}", workers.move_entry, methods=["POST"]),
         Route("/projects/{project_id}", project_home),
         *[Route(f"/projects/{{project_id}}/{kind};ids={{ids}}{rest}", clearml_compare_link)
           for kind in ("compare-tasks", "compare-experiments") for rest in ("", "/{view:path}")],
-        Route("/projects/{project_id}/experiments/{task_id}/edit.json", edit.edit_page),
-        Route("/projects/{project_id}/experiments/{task_id}/edit", edit.edit_page),
-        Route("/projects/{project_id}/experiments/{task_id}/edit", edit.save, methods=["POST"]),
         Route("/projects/{project_id}/experiments/{task_id}/{section:path}", sdk_link),
         Route("/projects/{project_id}/tasks/{task_id}", sdk_link),
         Route("/projects/{project_id}/tasks/{task_id}/{section:path}", sdk_link),
@@ -124,19 +125,20 @@ async def unauthorized(request, exc):
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
 
-async def api_error(request, exc):
-    code = 404 if isinstance(exc, NOT_FOUND) else exc.code
+def error_page(request, message, code):
+    """An error as the error page, or as {"error": message} for a JSON twin."""
     if wants_json(request):
-        return JSONResponse({"error": exc.message}, status_code=code)
+        return JSONResponse({"error": message}, status_code=code)
     return request.app.state.templates.TemplateResponse(
-        request, "error.html", {"message": exc.message, "code": code}, status_code=code)
+        request, "error.html", {"message": message, "code": code}, status_code=code)
+
+
+async def api_error(request, exc):
+    return error_page(request, exc.message, 404 if isinstance(exc, NOT_FOUND) else exc.code)
 
 
 async def cross_site(request, exc):
-    if wants_json(request):
-        return JSONResponse({"error": str(exc)}, status_code=403)
-    return request.app.state.templates.TemplateResponse(
-        request, "error.html", {"message": str(exc), "code": 403}, status_code=403)
+    return error_page(request, str(exc), 403)
 
 
 def create_web_app(server):

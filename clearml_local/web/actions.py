@@ -2,11 +2,8 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from starlette.responses import RedirectResponse
-
 from .. import errors
-from ..jsonio import StrictJSONResponse as JSONResponse
-from . import csrf, dispatch, flash, render, rules, session, summary
+from . import csrf, dispatch, render, rules, session, summary
 
 MAX_TEXT = 255
 
@@ -83,14 +80,6 @@ RUN = {
 }
 
 
-def _queues(request):
-    return dispatch.call(request, "queues.get_all", order_by=["name"])["queues"]
-
-
-def _projects(request):
-    return dispatch.call(request, "projects.get_all", order_by=["name"])["projects"]
-
-
 def _check_text(value, missing):
     if not value:
         return missing
@@ -99,32 +88,42 @@ def _check_text(value, missing):
     return ""
 
 
+# Each field's check, given what the page read (_read) and the value typed.
 CHECKS = {
-    "queue": lambda request, value: "" if value in {q["id"] for q in _queues(request)}
+    "queue": lambda read, value: "" if value in {q["id"] for q in read["queues"]}
     else "Choose one of the queues.",
-    "name": lambda request, value: _check_text(value, "Give the clone a name."),
-    "project": lambda request, value: "" if not value or value in {
-        p["id"] for p in _projects(request)} else "Choose one of the projects.",
-    "tag": lambda request, value: _check_text(value, "Type a tag."),
+    "name": lambda read, value: _check_text(value, "Give the clone a name."),
+    "project": lambda read, value: "" if not value or value in {
+        p["id"] for p in read["projects"]} else "Choose one of the projects.",
+    "tag": lambda read, value: _check_text(value, "Type a tag."),
 }
 
 
-def _defaults(request, action, tasks):
+def _read(storage, action, ids):
+    """What an action's page reads, in one storage unit: the chosen experiments that exist (in
+    the order chosen), the queues, and the projects when the action asks for one."""
+    found = {task["id"]: task for task in storage.tasks_by_id(ids)}
+    return {"tasks": [found[task_id] for task_id in dict.fromkeys(ids) if task_id in found],
+            "queues": storage.queue_rows(),
+            "projects": storage.project_rows() if "project" in action.fields else []}
+
+
+def _defaults(read, tasks):
     """The fields' starting values, as ClearML's dialogs fill them in."""
     first = tasks[0] if tasks else {}
-    default_queue = next((q["id"] for q in _queues(request)
+    default_queue = next((q["id"] for q in read["queues"]
                           if "default" in (q.get("system_tags") or [])), "")
     return {"queue": default_queue, "name": f"Clone Of {first.get('name', '')}",
             "project": first.get("project") or "", "tag": ""}
 
 
-def _options(request, action, tasks):
+def _options(read, action, tasks):
     options = {}
     if "queue" in action.fields:
         options["queue"] = [{"id": q["id"], "name": q["name"], "pending": len(q["entries"])}
-                            for q in _queues(request)]
+                            for q in read["queues"]]
     if "project" in action.fields:
-        options["project"] = [{"id": p["id"], "name": p["name"]} for p in _projects(request)]
+        options["project"] = [{"id": p["id"], "name": p["name"]} for p in read["projects"]]
     if action.name == "untag":
         options["tag"] = sorted({tag for task in tasks for tag in task["tags"]}, key=str.lower)
     return options
@@ -136,15 +135,8 @@ def _ids(values):
                               if i.strip()))
 
 
-def _tasks(request, ids):
-    if not ids:
-        return []
-    found = {task["id"]: task for task in dispatch.call(request, "tasks.get_all", id=ids,
-                                                        search_hidden=True)["tasks"]}
-    return [found[task_id] for task_id in dict.fromkeys(ids) if task_id in found]
-
-
-def _page(request, action, ids, tasks, values=None, problems=None, next_url=None):
+def _page(read, action, ids, next_url, values=None, problems=None):
+    tasks = read["tasks"]
     eligible = [task for task in tasks if rules.allowed(action.name, task)]
     if action.single and len(eligible) > 1:
         problems = dict(problems or {}, ids=f"{action.label} works on one experiment at a time.")
@@ -156,68 +148,64 @@ def _page(request, action, ids, tasks, values=None, problems=None, next_url=None
                          "url": summary.task_url(task), "tags": task["tags"],
                          "reason": rules.reason(action.name, task)} for task in tasks],
         "eligible": len(eligible), "missing": len(set(ids) - {task["id"] for task in tasks}),
-        "entered": values or _defaults(request, action, eligible),
-        "options": _options(request, action, eligible), "errors": problems or {},
-        "next": next_url or session.safe_next(request.query_params.get("next")),
+        "entered": values or _defaults(read, eligible),
+        "options": _options(read, action, eligible), "errors": problems or {},
+        "next": next_url,
     }
 
 
-def _action(request):
-    action = ACTIONS.get(request.path_params["action"])
+def _action(name):
+    action = ACTIONS.get(name)
     if action is None:
-        raise errors.BadRequest(f"there is no action {request.path_params['action']!r}")
+        raise errors.BadRequest(f"there is no action {name!r}")
     return action
 
 
-def form_page(request):
+def form_page(server, query, action):
     """GET: which of the chosen experiments the action applies to, its fields, a confirm button."""
-    request.state.json = request.url.path.endswith(".json")
-    session.identity(request)
-    action = _action(request)
-    ids = _ids(request.query_params.getlist("ids"))
-    data = _page(request, action, ids, _tasks(request, ids))
-    if request.state.json:
-        return JSONResponse(data)
-    return render.html(request, "action.html", data)
+    action = _action(action)
+    ids = _ids(query.getlist("ids"))
+    return _page(_read(server.storage, action, ids), action, ids,
+                 session.safe_next(query.get("next")))
+
+
+def _checked(storage, action, form):
+    """The page of a submitted form, with the problems of what was typed."""
+    ids = _ids(form.getlist("ids"))
+    values = {name: (form.get(name) or "").strip() for name in action.fields}
+    read = _read(storage, action, ids)
+    problems = {name: problem for name in action.fields
+                if (problem := CHECKS[name](read, values[name]))}
+    data = _page(read, action, ids, session.safe_next(form.get("next")), values, problems)
+    if not ids:
+        data["errors"]["ids"] = "Select at least one experiment."
+    return read["tasks"], values, data
 
 
 def perform(request):
     """POST: check the form, run the action on the eligible experiments, go back to next."""
-    request.state.json = request.url.path.endswith(".json")
-    session.identity(request)
-    action = _action(request)
+    action = _action(request.path_params["action"])
     form = dispatch.form(request)
     csrf.check(request, form)
-    ids = _ids(form.getlist("ids"))
-    values = {name: (form.get(name) or "").strip() for name in action.fields}
-    problems = {name: problem for name in action.fields
-                if (problem := CHECKS[name](request, values[name]))}
-    next_url = session.safe_next(form.get("next"))
-    tasks = _tasks(request, ids)
-    data = _page(request, action, ids, tasks, values, problems, next_url)
-    if not ids:
-        data["errors"]["ids"] = "Select at least one experiment."
+    storage = request.app.state.server.storage
+    tasks, values, data = storage.run("web action form", _checked, storage, action, form)
     if data["errors"]:
-        if request.state.json:
-            return JSONResponse({"errors": data["errors"]}, status_code=400)
-        return render.html(request, "action.html", data, status_code=400)
+        return render.Shown(data)
     eligible = [task for task in tasks if rules.allowed(action.name, task)]
     succeeded, failed = RUN[action.name](request, eligible, values) if eligible else ([], [])
-    return _done(request, action, data, succeeded, failed, next_url)
+    return _done(action, data, succeeded, failed)
 
 
-def _done(request, action, data, succeeded, failed, next_url):
+def _done(action, data, succeeded, failed):
     names = {e["id"]: e["name"] for e in data["experiments"]}
     skipped = [e for e in data["experiments"] if e["reason"]]
     result = {"succeeded": succeeded, "failed": failed,
               "skipped": [{"id": e["id"], "reason": e["reason"]} for e in skipped]}
     result["message"] = _message(action, names, result)
-    if request.state.json:
-        return JSONResponse(result)
+    next_url = data["next"]
     if action.name == "clone" and succeeded:
         next_url = f"/projects/*/experiments/{succeeded[0]}"
-    response = RedirectResponse(next_url, status_code=303)
-    return flash.remember(response, result["message"], "done" if succeeded else "error")
+    return render.Done(result, next_url, result["message"], "done" if succeeded else "error")
 
 
 def _message(action, names, result):

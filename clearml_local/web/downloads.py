@@ -3,7 +3,7 @@ import functools
 import gzip
 import importlib.util
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
@@ -12,6 +12,15 @@ from .session import identity
 
 PLOTLY_JS = (Path(importlib.util.find_spec("plotly").submodule_search_locations[0])
              / "package_data" / "plotly.min.js")
+
+
+def link(server, uri):
+    """This web app's link (/files/...) to a file the file server holds, or None for a file
+    elsewhere. It goes by the URL's path, whatever port the file server had when the URL was
+    recorded (file_of_url does not compare ports either)."""
+    if file_of_url(server, uri) is None:
+        return None
+    return "/files" + urlsplit(uri).path
 
 
 async def download(request):

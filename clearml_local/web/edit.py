@@ -1,9 +1,6 @@
 """Editing a draft: name, comment, tags, hyperparameters by section, configuration objects."""
-from starlette.responses import RedirectResponse
-
 from .. import errors
-from ..jsonio import StrictJSONResponse as JSONResponse
-from . import csrf, dispatch, flash, render, rules, session, summary
+from . import csrf, dispatch, render, rules, summary
 
 NEW_PARAMS = 3  # Empty rows offered for new hyperparameters.
 MAX_TEXT = 255
@@ -38,27 +35,18 @@ def _page(task, values=None, problems=None):
             "entered": values or _values(task), "errors": problems or {}}
 
 
-def _task(request):
-    return dispatch.call(request, "tasks.get_by_id", task=request.path_params["task_id"])["task"]
-
-
-def edit_page(request):
+def edit_page(server, query, project_id, task_id):
     """GET: the draft's fields in one form; a running or finished experiment says to clone it."""
-    request.state.json = request.url.path.endswith(".json")
-    session.identity(request)
-    data = _page(_task(request))
-    if request.state.json:
-        return JSONResponse(data)
-    return render.html(request, "edit.html", data)
+    return _page(server.storage.get_task(task_id))
 
 
 def save(request):
     """POST: check the form, then one tasks.edit call, which applies the API's own checks."""
-    session.identity(request)
     # Four fields a hyperparameter: frameworks connect hundreds of them.
     form = dispatch.form(request, max_fields=MAX_FIELDS, max_part_size=MAX_VALUE)
     csrf.check(request, form)
-    task = _task(request)
+    storage = request.app.state.server.storage
+    task = storage.run("web edit form", storage.get_task, request.path_params["task_id"])
     values = _read(form)
     problems = _problems(values)
     if not problems:
@@ -68,9 +56,9 @@ def save(request):
             field = (exc.data or {}).get("field")
             problems = {field if field in ("name", "comment", "tags") else "form": exc.message}
     if problems:
-        return render.html(request, "edit.html", _page(task, values, problems), status_code=400)
-    response = RedirectResponse(summary.task_url(task), status_code=303)
-    return flash.remember(response, f"Saved the changes to {values['name']}.")
+        return render.Shown(_page(task, values, problems))
+    message = f"Saved the changes to {values['name']}."
+    return render.Done({"id": task["id"], "message": message}, summary.task_url(task), message)
 
 
 def _rows(form, prefix, count_field, keys):

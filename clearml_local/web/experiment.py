@@ -4,8 +4,7 @@ import logging
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
-from ..files import file_of_url
-from . import actions, rules, samples, searches, summary
+from . import actions, downloads, rules, samples, searches, summary
 
 log = logging.getLogger("clearml_local.web")
 LOG_LINES = 2000
@@ -29,9 +28,10 @@ def experiment(server, query, project_id, task_id):
     """Everything about one task; raises InvalidTaskId when there is no such task."""
     storage = server.storage
     task = storage.get_task(task_id)
-    row = summary.rows(storage, [task])[0]
+    queues = storage.queue_names()
+    row = summary.rows(storage, [task], queues)[0]
     project = storage.get_project(task["project"]) if task.get("project") else None
-    children = storage.query("tasks", {"parent": task_id, "system_tags": ["-hidden"]})
+    children = storage.children_of(task_id)
     return {
         "title": task["name"],
         "experiment": dict(row, comment=task.get("comment") or "",
@@ -43,7 +43,7 @@ def experiment(server, query, project_id, task_id):
         "edit": {"url": summary.task_url(task) + "/edit", "reason": rules.reason("edit", task)},
         "project": {"id": project["id"], "name": project["name"]} if project else None,
         "clones": _clones(task, children),
-        "search": _search(storage, task),
+        "search": _search(storage, task, queues),
         "parameters": _sections(task.get("hyperparams") or {}),
         "configuration": [_configuration(name, entry)
                           for name, entry in (task.get("configuration") or {}).items()],
@@ -85,11 +85,11 @@ def _clones(task, children):
             "compare_url": f"/compare?{query}"}
 
 
-def _search(storage, task):
+def _search(storage, task, queues):
     """For a search controller: the experiments it launched and how they rank so far."""
     if task["type"] not in summary.SEARCH_TYPES:
         return None
-    return searches.of_controller(storage, task)
+    return searches.of_controller(storage, task, queues)
 
 
 def _sections(hyperparams):
@@ -158,20 +158,13 @@ def _iso(millis):
     return datetime.fromtimestamp(millis / 1000, timezone.utc).isoformat(timespec="seconds")
 
 
-def download_url(server, uri):
-    """This web app's link to a file the file server holds, or None for a file elsewhere."""
-    if file_of_url(server, uri) is None:
-        return None
-    return "/files/" + uri[len(server.settings.files_url.rstrip("/") + "/"):]
-
-
 def _artifact(server, artifact):
     type_data = artifact.get("type_data") or {}
     return {"key": artifact.get("key"), "type": artifact.get("type"),
             "mode": artifact.get("mode", "output"), "size": artifact.get("content_size"),
             "hash": artifact.get("hash"), "uri": artifact.get("uri"),
             "preview": type_data.get("preview") or "",
-            "download_url": download_url(server, artifact.get("uri"))}
+            "download_url": downloads.link(server, artifact.get("uri"))}
 
 
 def _models(server, task):
@@ -186,5 +179,5 @@ def _models(server, task):
                        "id": entry.get("model"), "model_name": model.get("name"),
                        "framework": model.get("framework"), "uri": model.get("uri"),
                        "ready": model.get("ready"),
-                       "download_url": download_url(server, model.get("uri"))})
+                       "download_url": downloads.link(server, model.get("uri"))})
     return models

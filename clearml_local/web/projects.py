@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from . import actions, rules, summary
 
-VISIBLE = ["-hidden", "-archived"]
 FILTERS = ("name", "status", "parent", "type", "params", "archived")
 # The selection's buttons, in ClearML's menu order.
 TABLE_ACTIONS = ("enqueue", "dequeue", "abort", "reset", "clone", "publish", "tag", "untag")
@@ -14,8 +13,7 @@ ALL_PROJECTS = {"id": "*", "name": "All projects"}
 
 def project_list(server, query):
     """Every project, how many experiments it has in each status, and when one last changed."""
-    tasks = server.storage.query("tasks", {"system_tags": VISIBLE},
-                                 columns=["project", "status", "last_update"])
+    tasks = server.storage.task_rows(columns=["project", "status", "last_update"])
     counts, latest = {}, {}
     for task in tasks:
         counts.setdefault(task["project"], Counter())[task["status"]] += 1
@@ -26,7 +24,7 @@ def project_list(server, query):
          "url": f"/projects/{p['id']}/experiments",
          "experiments": sum(counts.get(p["id"], {}).values()),
          "statuses": dict(counts.get(p["id"], {}))}
-        for p in server.storage.query("projects", order_by=["name"])]
+        for p in server.storage.project_rows()]
     return {"title": "Projects", "projects": projects, "experiments": len(tasks),
             "all_url": "/projects/*/experiments"}
 
@@ -40,11 +38,10 @@ def experiments(server, query, project_id):
     """
     storage = server.storage
     project = ALL_PROJECTS if project_id == "*" else storage.get_project(project_id)
-    in_project = {"project": None if project_id == "*" else project_id}
+    in_project = None if project_id == "*" else project_id
     archive = bool(query.get("archived"))
-    tasks = storage.query("tasks", dict(in_project, system_tags=[
-        "-hidden", "archived" if archive else "-archived"]), columns=summary.ROW_FIELDS)
-    everything = summary.rows(storage, tasks)
+    tasks = storage.task_rows(in_project, archive, columns=summary.ROW_FIELDS)
+    everything = summary.rows(storage, tasks, storage.queue_names())
     clones = Counter(row["parent"]["id"] for row in everything if row["parent"])
     for task, row in zip(tasks, everything):
         row["tags"] = task.get("tags") or []
@@ -66,9 +63,8 @@ def experiments(server, query, project_id):
         "facets": _facets(everything),
         "compare_clones_url": (f"/compare?{urlencode({'parent': filters['parent']})}"
                                if filters["parent"] else None),
-        "archive": {"shown": archive, "count": len(storage.query("tasks", dict(
-            in_project, system_tags=["-hidden", "archived"]), columns=["id"]))
-            if not archive else len(tasks)},
+        "archive": {"shown": archive, "count": len(tasks) if archive else len(
+            storage.task_rows(in_project, archived=True, columns=["id"]))},
         "actions": [{"name": name, "label": actions.ACTIONS[name].label,
                      "single": actions.ACTIONS[name].single,
                      "reason": rules.RULES[name][1]}

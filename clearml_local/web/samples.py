@@ -1,7 +1,7 @@
 """Debug samples: the images and media a task reported (report_image, report_media)."""
 from urllib.parse import unquote, urlsplit
 
-from ..files import file_of_url
+from . import downloads
 
 EVENT_TYPE = "training_debug_image"  # The SDK reports images and media alike as this type.
 PER_VARIANT = 10
@@ -12,9 +12,7 @@ KINDS = {"image": ("png", "jpg", "jpeg", "gif", "webp", "bmp", "svg"),
 
 def web_url(server, uri):
     """This web app's address of a file the file server holds, else the address as it is."""
-    if file_of_url(server, uri) is None:
-        return uri
-    return "/files" + urlsplit(uri).path  # Whatever port the file server had then.
+    return downloads.link(server, uri) or uri
 
 
 def kind(uri):

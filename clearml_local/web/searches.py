@@ -4,19 +4,22 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from . import compare, summary
+from . import leaderboard, summary
 
 
 def search(server, query, task_id):
     """The experiments the search task_id launched, ranked; raises InvalidTaskId if unknown."""
     storage = server.storage
     controller = storage.get_task(task_id)
-    return {"title": f"Search {controller['name']}", **of_controller(storage, controller, query)}
+    return {"title": f"Search {controller['name']}",
+            **of_controller(storage, controller, storage.queue_names(), query)}
 
 
-def of_controller(storage, controller, query=None):
-    board = compare.leaderboard(storage, summary.clones_of_search(storage, controller),
-                                query or QueryParams())
+def of_controller(storage, controller, queues, query=None):
+    """The search's experiments (storage.search_clones) ranked (leaderboard.rank), with their
+    statuses; queues names the queues ({id: name})."""
+    rows = summary.rows(storage, storage.search_clones(controller["id"]), queues)
+    board = leaderboard.rank(rows, query or QueryParams())
     rows = board["experiments"]
     return {
         "controller": {"id": controller["id"], "name": controller["name"],

@@ -6,11 +6,19 @@ HOME = "/projects"
 
 
 def identity(request):
-    """The identity behind the request's Authorization header or login cookie.
+    """The identity behind the request's Authorization header or login cookie, checked once
+    per request (the pages, actions and the API calls they make all ask).
 
     Raises errors.Unauthorized (or a subclass) when neither holds valid credentials: the web
     UI answers exactly the clients the API answers.
     """
+    known = getattr(request.state, "identity", None)
+    if known is None:
+        known = request.state.identity = _check(request)
+    return known
+
+
+def _check(request):
     credentials = request.app.state.server.credentials
     header = request.headers.get("authorization")
     if header:

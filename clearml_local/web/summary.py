@@ -85,11 +85,11 @@ def sort_value(value):
     return (1, 0.0, str(value).lower())
 
 
-def rows(storage, tasks):
-    """One summary row per task, with parent and queue names resolved in two queries."""
+def rows(storage, tasks, queues):
+    """One summary row per task, with parent names resolved in one query and queue names from
+    queues ({id: name}, storage.queue_names(), read once per page)."""
     parent_ids = sorted({t["parent"] for t in tasks if t.get("parent")})
     parents = {p["id"]: p for p in storage.tasks_by_id(parent_ids)}
-    queues = {q["id"]: q["name"] for q in storage.query("queues")}
     now = datetime.now(timezone.utc)
     return [row(task, parents, queues, now) for task in tasks]
 
@@ -124,15 +124,3 @@ def series(points, name, limit):
     kept = downsample(points, limit)
     return {"name": name, "x": [p[0] for p in kept], "y": [p[1] for p in kept],
             "t": [p[2] for p in kept], "points": len(points)}
-
-
-def clones_of_search(storage, controller):
-    """The experiments a search controller launched, oldest first: those tagged
-    'opt: <controller id>', as ClearML's HyperParameterOptimizer tags its clones
-    (clearml/automation/optimization.py), and the controller's own children."""
-    visible = ["-hidden", "-archived"]
-    tagged = storage.query("tasks", {"tags": [f"opt: {controller['id']}"],
-                                     "system_tags": visible})
-    children = storage.query("tasks", {"parent": controller["id"], "system_tags": visible})
-    found = {task["id"]: task for task in tagged + children if task["id"] != controller["id"]}
-    return sorted(found.values(), key=lambda task: task["created"])

@@ -13,12 +13,11 @@ MOVES = ("up", "down", "remove", "to")
 def workers_and_queues(server, query):
     """Every queue with its pending experiments in order, every worker with its experiment."""
     storage = server.storage
-    queues = [storage.get_queue(q["id"]) for q in storage.query("queues", order_by=["name"])]
+    queues = storage.queue_rows()
     workers = storage.get_workers()
     ids = [e["task"] for q in queues for e in q["entries"]] + [w["task"] for w in workers
                                                                if w.get("task")]
-    tasks = {t["id"]: t for t in storage.query("tasks", {"id": ids, "search_hidden": True})
-             } if ids else {}
+    tasks = {t["id"]: t for t in storage.tasks_by_id(ids)}
     names = {q["id"]: q["name"] for q in queues}
     shown = [_queue(queue, tasks) for queue in queues]
     busy = [_worker(worker, tasks, names) for worker in workers]
@@ -79,7 +78,8 @@ def move_entry(request):
         return flash.remember(response, "Choose another queue to move it to.", "error")
     try:
         if move == "to":
-            dispatch.call(request, "queues.get_by_id", queue=target)
+            storage = request.app.state.server.storage
+            storage.run("web queue move", storage.get_queue, target)
         for endpoint, data in _calls(move, queue_id, task_id, target):
             dispatch.call(request, endpoint, **data)
     except errors.APIError as exc:

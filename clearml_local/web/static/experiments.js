@@ -46,7 +46,6 @@
   // While anything runs, poll this page's JSON twin and update the cells that change.
   const STATUS_LABELS = { in_progress: "running", created: "draft", stopped: "aborted",
     queued: "pending" };
-  const twin = document.querySelector("link[rel=alternate][type='application/json']").href;
 
   function number(value) {
     if (typeof value !== "number") return value == null ? "" : String(value);
@@ -90,14 +89,5 @@
     table.dataset.running = page.running ? "true" : "false";
     showSelection();
   }
-  function poll() {
-    if (table.dataset.running !== "true") return;
-    if (document.hidden) { setTimeout(poll, 3000); return; }
-    fetch(twin, { headers: { Accept: "application/json" } })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-      .then(update)
-      .catch(() => {})
-      .finally(() => setTimeout(poll, 3000));
-  }
-  setTimeout(poll, 3000);
+  pollTwin(update, { wanted: () => table.dataset.running === "true" });
 })();

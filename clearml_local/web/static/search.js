@@ -49,14 +49,5 @@
     table.replaceChild(body, table.tBodies[0]);
     holder.dataset.running = search.running ? "true" : "false";
   }
-  function poll() {
-    if (holder.dataset.running !== "true") return;
-    if (document.hidden) { setTimeout(poll, 3000); return; }
-    fetch(holder.dataset.twin, { headers: { Accept: "application/json" } })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-      .then(update)
-      .catch(() => {})
-      .finally(() => setTimeout(poll, 3000));
-  }
-  setTimeout(poll, 3000);
+  pollTwin(update, { url: holder.dataset.twin, wanted: () => holder.dataset.running === "true" });
 })();

@@ -1,6 +1,5 @@
 // Workers and queues, live: counts and workers change in place; a changed queue order reloads.
 (function () {
-  const twin = document.querySelector("link[rel=alternate][type='application/json']").href;
   const order = (queues) => queues.map((q) => q.id + ":" + q.entries.map((e) => e.id).join(",")).join(";");
   const shown = order(Array.from(document.querySelectorAll("[data-queue]"), (div) => ({
     id: div.dataset.queue,
@@ -37,13 +36,5 @@
         stamp + (w.seconds_ago != null ? " (" + w.seconds_ago + " s ago)" : "");
     });
   }
-  function poll() {
-    if (document.hidden) { setTimeout(poll, 3000); return; }
-    fetch(twin, { headers: { Accept: "application/json" } })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-      .then(update)
-      .catch(() => {})
-      .finally(() => setTimeout(poll, 3000));
-  }
-  setTimeout(poll, 3000);
+  pollTwin(update);
 })();
