@@ -36,18 +36,17 @@ class Source:
 
     def projects(self):
         """Every project, hidden ones too, each after the projects above it."""
-        projects = self.storage.query("projects", {"search_hidden": True}, ["name"])
-        return sorted(projects, key=lambda project: len(project["path"]))
+        return self.storage.every_project()
 
     def queues(self):
-        return self.storage.query("queues", {"search_hidden": True}, ["name"])
+        return self.storage.every_queue()
 
     def tasks(self):
         """Every task, hidden and archived ones too, oldest first."""
-        return self.storage.query("tasks", {"search_hidden": True}, ["created", "id"])
+        return self.storage.every_task()
 
     def models(self):
-        return self.storage.query("models", {}, ["created", "id"])
+        return self.storage.every_model()
 
     def events(self, task_id):
         """The task's events in the order they were stored, as they were reported."""
