@@ -64,6 +64,19 @@ def test_read_only_storage_neither_creates_nor_upgrades(tmp_path, storage):
     assert storage.db.execute("PRAGMA user_version").fetchone()[0] == 1
 
 
+def test_events_are_read_a_page_at_a_time_in_get_events_order(storage, task_id):
+    storage.add_events([{"type": "log", "task": task_id, "msg": str(n), "timestamp": 5 - n // 2}
+                        for n in range(5)])
+    pages, after = [], None
+    while True:
+        events, after = storage.events_page(task_id, "log", after, limit=2)
+        pages.append([event["msg"] for event in events])
+        if after is None:
+            break
+    assert pages == [["4", "2"], ["3", "0"], ["1"]]
+    assert storage.event_counts(task_id) == {"log": 5}
+
+
 def test_failed_transaction_writes_nothing(storage, task_id):
     with pytest.raises(errors.ValidationError):
         storage.add_events([

@@ -1,5 +1,6 @@
 """Rewriting what a pushed object holds: the source's ids become the target's, and the source's
 URLs (file server, web UI, API) the target's, its stored files uploaded on the way."""
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -87,6 +88,15 @@ class Remap:
             self.missing.append(url)
         rest = url[len(getattr(self.source, kind).rstrip("/")):]
         return getattr(self.target, kind).rstrip("/") + self.ids_in(rest)
+
+    @contextlib.contextmanager
+    def counting(self):
+        """Within the block, dry: files only counted."""
+        dry, self.dry = self.dry, True
+        try:
+            yield
+        finally:
+            self.dry = dry
 
     def put(self, local, path, size):
         """Upload local to path (as a URL quotes it; its ids rewritten) on the target's file

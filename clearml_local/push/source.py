@@ -48,14 +48,27 @@ class Source:
     def models(self):
         return self.storage.every_model()
 
-    def events(self, task_id):
-        """The task's events in the order they were stored, as they were reported."""
-        return [{key: value for key, value in event.items() if key != "_seq"}
-                for event in self.storage.get_events(task_id)]
+    def event_counts(self, task_id):
+        """{type: how many} of the task's events."""
+        return self.storage.event_counts(task_id)
+
+    def event_pages(self, task_id, page=1000):
+        """The task's events as they were reported, a page of one type at a time:
+        (type, events) pairs."""
+        for kind in sorted(self.storage.event_counts(task_id)):
+            events, after = self.storage.events_page(task_id, kind, None, page)
+            yield kind, _reported(events)
+            while after is not None:
+                events, after = self.storage.events_page(task_id, kind, after, page)
+                yield kind, _reported(events)
 
     def stored_file(self, url):
         """The file behind a URL of this server's file server, or None."""
         return stored_file(self.data_dir, self.hosts.files, url)
+
+
+def _reported(events):
+    return [{key: value for key, value in event.items() if key != "_seq"} for event in events]
 
 
 def _hosts(data_dir):

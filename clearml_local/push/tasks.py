@@ -30,18 +30,18 @@ def fill(target, remap, source, task, new_id, send=True, fresh=False):
     (events.send), and the status calls go on from where the target's task is.
     """
     fields = _fields(remap, task)
-    artifacts = _artifacts(target, remap, source, task)
-    prepared = events.prepare(remap, source.events(task["id"]), new_id)
+    artifacts = _artifacts(remap, source, task)
     if send:
         target.call("tasks.edit", task=new_id, force=True, **fields)
         target.call("tasks.update", task=new_id, created=task["created"])
         if artifacts:
             target.call("tasks.add_or_update_artifacts", task=new_id, artifacts=artifacts,
                         force=True)
-        events.send(target, prepared, new_id, fresh)
+    counts = events.copy(target, remap, source, task["id"], new_id, send, fresh)
+    if send:
         current = target.call("tasks.get_by_id", task=new_id)["task"]["status"]
         _status(target, remap, task, new_id, current)
-    return prepared.counts
+    return counts
 
 
 def unmapped(remap, task):
@@ -71,7 +71,7 @@ def _fields(remap, task):
     return fields
 
 
-def _artifacts(target, remap, source, task):
+def _artifacts(remap, source, task):
     """The task's artifacts with their files uploaded; a dataset's state is rewritten with
     the new ids, its hash and size with it."""
     artifacts = []
