@@ -65,6 +65,17 @@ def build_search(server, workdir):
             re.findall(r"Experiment id=(\w+) enqueue", output))
 
 
+def finish(server):
+    """The reporting task published (its model with it) and its model given metadata; the
+    template archived."""
+    reported = server.api("tasks.get_all", name="^reported$")["tasks"][0]
+    server.api("tasks.publish", task=reported["id"])
+    server.api("models.add_or_update_metadata", model=reported["models"]["output"][0]["model"],
+               metadata=[{"key": "stage", "type": "str", "value": "final"}])
+    template = server.api("tasks.get_all", name="^push template$")["tasks"][0]
+    server.api("tasks.archive", tasks=[template["id"]])
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory):
     """Server A with its search, pipeline, datasets and reporting task, read through the SDK;
@@ -84,6 +95,7 @@ def source(tmp_path_factory):
         assert [other.wait(timeout=300) for other in others] == [0, 0, 0]
     finally:
         stop_process(agent)
+    finish(server)
     task_ids = [t["id"] for t in server.api_all("tasks.get_all", "tasks", search_hidden=True,
                                                   only_fields=["id"])]
     yield Source(server, controller, clones, task_ids, read_back(server, task_ids, base / "read"))
@@ -185,9 +197,12 @@ def test_console_lines_are_carried_as_printed(source, target_read):
         assert target_read[old]["console"] == read["console"]
 
 
-def test_statuses_include_the_failed_clone(source, target_read):
+def test_statuses_include_a_failed_clone_and_a_published_task(source, target_read):
     assert [target_read[clone]["status"] for clone in source.clones] == [
         "completed", "completed", "failed"]
+    published = [read for read in target_read.values() if read["name"] == "reported"]
+    assert [(read["status"], read["models"]["output"][0]["ready"]) for read in published] == [
+        ("published", True)]
 
 
 def test_clones_are_found_by_their_controllers_new_id(source, target, pushed):

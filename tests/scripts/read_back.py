@@ -46,7 +46,8 @@ def artifacts(task):
 
 def models(task):
     return {kind: [{"name": m.name, "framework": m.framework, "tags": m.tags,
-                    "ready": m.published, "file": digest(m.get_local_copy(force_download=True))}
+                    "ready": m.published, "task": m.task, "metadata": m.get_all_metadata(),
+                    "file": digest(m.get_local_copy(force_download=True))}
                    for m in task.models[kind]] for kind in ("input", "output")}
 
 
