@@ -8,6 +8,9 @@ again (its last_metrics would count them twice). Console lines have no identity:
 the ones the target already counts for the task are skipped, in the order they were sent.
 """
 LOG = "log"
+# The most events.get_task_events counts in its total on ClearML Server (its schema: "In case
+# there are more than 10000 results it is set to 10000").
+TOTAL_CAP = 10000
 
 
 def copy(target, remap, source, task_id, new_task, send=True, fresh=False, model_event=False):
@@ -20,7 +23,7 @@ def copy(target, remap, source, task_id, new_task, send=True, fresh=False, model
     files are only counted.
     """
     counts = source.event_counts(task_id)
-    skip = _on_target(target, new_task, counts) if send and not fresh else {}
+    skip = _on_target(target, new_task, counts, model_event) if send and not fresh else {}
     for kind, page in source.event_pages(task_id):
         skipped = min(skip.get(kind, 0), len(page))
         skip[kind] = skip.get(kind, 0) - skipped
@@ -42,19 +45,28 @@ def _event(remap, event, new_task, model_event):
     return event
 
 
-def _on_target(target, new_task, counts):
+def _on_target(target, new_task, counts, model_event):
     """{type: how many of the source's events of that type to skip}: all when the target
     holds as many, none otherwise; of console lines, as many as the target holds."""
     skip = {}
     for kind, count in counts.items():
-        held = _held(target, new_task, kind)
+        held = _held(target, new_task, kind, model_event)
         skip[kind] = held if kind == LOG else count if held == count else 0
     return skip
 
 
-def _held(target, task_id, kind):
-    """How many events of that type the target holds for the task."""
-    if kind == LOG:
-        return target.call("events.get_task_log", task=task_id, batch_size=1)["total"]
-    return target.call("events.get_task_events", task=task_id, event_type=kind,
-                       batch_size=1)["total"]
+def _held(target, task_id, kind, model_event):
+    """How many events of that type the target holds for the task (or model): its total, or
+    past ClearML Server's cap on totals, the count of a scroll through them all."""
+    request = {"task": task_id, "event_type": kind, **(
+        {"model_events": True} if model_event else {})}
+    total = target.call("events.get_task_events", batch_size=1, **request)["total"]
+    if total < TOTAL_CAP:
+        return total
+    held, scroll = 0, {}
+    while True:
+        answer = target.call("events.get_task_events", batch_size=TOTAL_CAP, **request, **scroll)
+        if not answer["events"]:
+            return held
+        held += len(answer["events"])
+        scroll = {"scroll_id": answer["scroll_id"]}

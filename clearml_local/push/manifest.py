@@ -9,7 +9,7 @@ SAVE_EVERY = 1.0  # Seconds between saves while pushing; a kill loses no more th
 
 
 class ManifestError(Exception):
-    """The manifest file belongs to another push (another source or target)."""
+    """The manifest file belongs to a push to another target."""
 
 
 class Manifest:
@@ -27,14 +27,15 @@ class Manifest:
 
     @classmethod
     def load(cls, path, source, target):
-        """The manifest at path, or a new one; ManifestError if it is another push's."""
+        """The manifest at path, or a new one; ManifestError if it is of another target's.
+        (A data folder may have moved: its objects' ids are its own all the same.)"""
         path = Path(path)
         if not path.exists():
             return cls(path, source, target)
         data = json.loads(path.read_text())
-        if (data.get("source"), data.get("target")) != (source, target):
-            raise ManifestError(f"{path} is the manifest of a push from {data.get('source')} "
-                                f"to {data.get('target')}: name another with --manifest")
+        if data.get("target") != target:
+            raise ManifestError(f"{path} is the manifest of a push to {data.get('target')}: "
+                                "name another with --manifest")
         return cls(path, source, target, data.get("objects"))
 
     def new_id(self, old):

@@ -40,11 +40,13 @@ class Push:
             self._fill("task", task, lambda new, send: tasks.fill(
                 self.target, self.remap, self.source, task, new, send,
                 fresh=task["id"] in self.created),
-                lambda new: tasks.whole_on_target(self.target, task, new),
+                lambda new: task["id"] not in self.created and tasks.whole_on_target(
+                    self.target, task, new),
                 tasks.unmapped(self.remap, task))
         for model in self.selection.models:
             self._fill("model", model, lambda new, send: models.fill(
-                self.target, self.remap, model, new, send), lambda new: False,
+                self.target, self.remap, self.source, model, new, send,
+                fresh=model["id"] in self.created), lambda new: False,
                 models.unmapped(self.remap, model))
 
     def _skeleton(self, kind, obj, create, whole=False):

@@ -27,7 +27,7 @@ def fill(target, remap, source, task, new_id, send=True, fresh=False):
 
     Without send (remap.dry too), only rewrite and count. A second fill of the same task
     writes the same again: fields and artifacts are replaced, events keep their identity
-    (events.send), and the status calls go on from where the target's task is.
+    (events.copy), and the status calls go on from where the target's task is.
     """
     fields = _fields(remap, task)
     artifacts = _artifacts(remap, source, task)
