@@ -35,8 +35,9 @@ def task(target, remap, source_task):
 
 
 def model(target, remap, source_model):
-    """A model carrying the source model's id, to be filled by models.fill."""
-    fields = {"name": source_model["name"], "uri": "",
+    """A model carrying the source model's id, to be filled by models.fill; not ready (which
+    ClearML Server's models.create makes a model unless told: CreateModelRequest)."""
+    fields = {"name": source_model["name"], "uri": "", "ready": False,
               "system_tags": [marker(source_model["id"])]}
     if source_model.get("project"):
         fields["project"] = remap.id(source_model["project"])
