@@ -9,7 +9,8 @@ def project(target, remap, source_project):
     found = by_name(target, "projects", source_project["name"])
     if found:
         return found
-    fields = {key: source_project[key] for key in ("name", "description", "tags", "system_tags")}
+    fields = {"name": source_project["name"], **remap.value({
+        key: source_project[key] for key in ("description", "tags", "system_tags")})}
     destination = source_project.get("default_output_destination")
     if destination:
         fields["default_output_destination"] = remap.text(destination)
