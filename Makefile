@@ -15,10 +15,13 @@ test: setup browser
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+# The pinned set, then this project itself as a user installs it (the `clearml-local` command),
+# editable and without its dependencies: the pins stay as they are.
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 ## Debian's chromium, for the web UI's browser tests.
@@ -27,7 +30,7 @@ browser:
 
 ## Start only the local server, in the foreground.
 server: setup
-	$(PY) -m clearml_local serve
+	$(VENV)/bin/clearml-local serve
 
 ## Stop the local server that `make search` left running.
 stop:

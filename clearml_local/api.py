@@ -68,6 +68,13 @@ def answer(route, call, version):
     return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
 
 
+def client_of(request):
+    """Where a call comes from, as ClearML Server records a key's last use: the worker the
+    call names, else its address (service_repo/auth/auth.py authorize_credentials)."""
+    return request.headers.get("x-clearml-worker") or (request.client.host if request.client
+                                                        else "")
+
+
 def create_api_app(server):
     async def dispatch(request):
         match = PATH.match(request.url.path)
@@ -79,13 +86,16 @@ def create_api_app(server):
             route = ROUTES[endpoint]
             authorization = request.headers.get("authorization")
             # Callers without credentials get no further than this: their bodies are not read.
-            identity = None if route.public else server.credentials.authenticate(authorization)
+            # Off the event loop: checking a token reads its session in the database.
+            identity = None if route.public else await run_in_threadpool(
+                server.credentials.authenticate, authorization)
             raw = await read_body(request, server.settings.max_body)
             data = parse_body(raw, route.batch, endpoint in EVENT_INPUT)
             if not route.batch:
                 data = {**request.query_params, **data}
             if route.public:
                 data["_authorization"] = authorization
+                data["_client"] = client_of(request)
             call = Call(endpoint, data, identity, server)
             # Off the event loop, so that a large or slow call holds up no other.
             return await run_in_threadpool(answer, route, call, version)

@@ -70,6 +70,21 @@ class InvalidModelId(APIError):
     default_message = "invalid model id"
 
 
+class InvalidAccessKey(APIError):
+    subcode = 75
+    default_message = "access key not found"
+
+
+class InvalidUser(APIError):
+    subcode = 300
+    default_message = "invalid user"
+
+
+class InvalidUserId(APIError):
+    subcode = 301
+    default_message = "invalid user id"
+
+
 class InvalidProjectId(APIError):
     subcode = 401
     default_message = "invalid project id"

@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from . import errors
+from .datafolder import FILES, UPLOADING
 from .envelope import error_envelope, http_error
 
 log = logging.getLogger("clearml_local.files")
@@ -42,7 +43,7 @@ def store(part, path):
     """Write an uploaded part to path at once: a failed write leaves neither a partial file
     nor its temporary file behind."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".upload-", delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=UPLOADING, delete=False) as tmp:
         try:
             shutil.copyfileobj(part.file, tmp)
             tmp.flush()
@@ -63,16 +64,18 @@ def _error(exc, action):
 
 
 def create_files_app(server):
-    root = server.settings.data_dir / "files"
+    root = server.settings.data_dir / FILES
     root.mkdir(parents=True, exist_ok=True)
 
-    def authorized(request):
-        server.credentials.authenticate(request.headers.get("authorization"))
+    async def authorized(request):
+        # Off the event loop: checking a token reads its session in the database.
+        await run_in_threadpool(server.credentials.authenticate,
+                                request.headers.get("authorization"))
 
     async def upload(request):
         """POST /: each multipart part is stored at the path its field name gives."""
         try:
-            authorized(request)
+            await authorized(request)
             form = await _form(request)
             parts = [(name, part) for name, part in form.multi_items() if hasattr(part, "read")]
             if not parts:
@@ -87,7 +90,7 @@ def create_files_app(server):
 
     async def fetch(request):
         try:
-            authorized(request)
+            await authorized(request)
             path = safe_path(root, request.url.path)
             if not path.is_file():
                 raise errors.FileNotFound(f"file not found: {request.url.path}")
@@ -130,7 +133,7 @@ def stored_file(data_dir, files_url, url):
     if parsed.scheme not in ("http", "https") or parsed.hostname != ours.hostname:
         return None
     try:
-        path = safe_path(data_dir / "files", parsed.path)
+        path = safe_path(data_dir / FILES, parsed.path)
     except errors.APIError:
         return None
     return path if path.is_file() else None

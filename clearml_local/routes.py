@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from typing import Callable
 
-from .services import auth, events, models, projects, queues, tasks, workers
+from .services import auth, events, models, projects, queues, tasks, users, workers
 
 
 @dataclass(frozen=True)
@@ -15,11 +15,16 @@ class Endpoint:
 ROUTES = {
     "auth.login": Endpoint(auth.login, public=True),
     "auth.logout": Endpoint(auth.logout),
-    "users.get_current_user": Endpoint(auth.get_current_user),
-    "users.get_all": Endpoint(auth.get_all_users),
-    "users.get_all_ex": Endpoint(auth.get_all_users),
-    "users.get_preferences": Endpoint(auth.get_preferences),
-    "users.get_vaults": Endpoint(auth.get_vaults),
+    "auth.create_credentials": Endpoint(auth.create_credentials),
+    "auth.get_credentials": Endpoint(auth.get_credentials),
+    "auth.edit_credentials": Endpoint(auth.edit_credentials),
+    "auth.revoke_credentials": Endpoint(auth.revoke_credentials),
+    "users.get_current_user": Endpoint(users.get_current_user),
+    "users.get_by_id": Endpoint(users.get_by_id),
+    "users.get_all": Endpoint(users.get_all),
+    "users.get_all_ex": Endpoint(users.get_all),
+    "users.get_preferences": Endpoint(users.get_preferences),
+    "users.get_vaults": Endpoint(users.get_vaults),
     "server.info": Endpoint(auth.server_info),
     "debug.ping": Endpoint(auth.ping, public=True),
 

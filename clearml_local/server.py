@@ -9,6 +9,7 @@ import uvicorn
 
 from .api import create_api_app
 from .credentials import Credentials
+from .datafolder import DATABASE
 from .files import create_files_app
 from .services.scrolls import Scrolls
 from .storage import Storage
@@ -23,8 +24,8 @@ class Server:
     def __init__(self, settings, access_key=None, secret_key=None):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.credentials = Credentials(settings.data_dir, access_key, secret_key)
-        self.storage = Storage(settings.data_dir / "clearml.db")
+        self.storage = Storage(settings.data_dir / DATABASE)
+        self.credentials = Credentials(settings.data_dir, self.storage, access_key, secret_key)
         self.scrolls = Scrolls()
 
 

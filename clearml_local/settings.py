@@ -58,19 +58,28 @@ def parse_client_environment(text):
     return dict(export.partition("=")[::2] for export in exports)
 
 
+def api_section(environment, access_key=None, secret_key=None):
+    """The api section of a clearml.conf for the CLEARML_* settings of client_environment
+    (with another key pair when given): what ClearML's web UI shows for new credentials, to
+    paste into clearml-init or a clearml.conf."""
+    access_key = access_key or environment["CLEARML_API_ACCESS_KEY"]
+    secret_key = secret_key or environment["CLEARML_API_SECRET_KEY"]
+    return f"""api {{
+    web_server: {environment["CLEARML_WEB_HOST"]}
+    api_server: {environment["CLEARML_API_HOST"]}
+    files_server: {environment["CLEARML_FILES_HOST"]}
+    credentials {{
+        "access_key" = "{access_key}"
+        "secret_key" = "{secret_key}"
+    }}
+}}
+"""
+
+
 def clearml_conf(settings, credentials):
     """A clearml.conf for the SDK and clearml-agent, in ClearML's own format."""
     return f"""# Written by clearml_local: points the ClearML SDK and clearml-agent at the local server.
-api {{
-    web_server: {settings.web_url}
-    api_server: {settings.api_url}
-    files_server: {settings.files_url}
-    credentials {{
-        "access_key" = "{credentials.access_key}"
-        "secret_key" = "{credentials.secret_key}"
-    }}
-}}
-sdk {{
+{api_section(client_environment(settings, credentials))}sdk {{
     development {{
         # Report from a thread, not a subprocess: Task.close() then takes well under a second
         # instead of waiting several seconds for the reporting subprocess to flush.

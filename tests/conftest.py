@@ -88,8 +88,10 @@ class RunningServer:
                 return found
 
 
-def start_server(data_dir, home, extra_args=()):
-    """Start the server on OS-assigned ports and wait until it answers.
+def start_server(data_dir, home, extra_args=(), command=(sys.executable, "-m", "clearml_local"),
+                 cwd=ROOT, env=None):
+    """Start the server (`command serve`, from cwd) on OS-assigned ports and wait until it
+    answers.
 
     Its output goes to <data_dir>/../server.log, so a chatty server never blocks on a full pipe.
     """
@@ -97,9 +99,9 @@ def start_server(data_dir, home, extra_args=()):
     log_path = data_dir.parent / "server.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "clearml_local", "serve", "--port", "0", "--web-port", "0",
-             "--files-port", "0", "--data-dir", str(data_dir), *extra_args],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+            [*command, "serve", "--port", "0", "--web-port", "0", "--files-port", "0",
+             "--data-dir", str(data_dir), *extra_args],
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     settings = {}
     while "CLEARML_API_SECRET_KEY" not in settings:

@@ -1,12 +1,21 @@
 """Helpers for tests: run scripts against the server, wait for task states."""
+import hashlib
+import json
+import secrets
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
+# What the schemas before version 7 lacked, for tests that build an older database.
+BEFORE_USERS = "DROP TABLE sessions; DROP TABLE credentials; DROP TABLE users;"
 
 
 def run_script(server, name, *args, cwd, timeout=180, check=True):
@@ -57,3 +66,54 @@ def stop_process(process):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def users_command(server, *args, password=None):
+    """Run `python -m clearml_local users ARGS` on the server's data folder (the password, if
+    given, on stdin); returns the CompletedProcess."""
+    extra = ["--password-stdin"] if password is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "clearml_local", "users", *args, *extra, "--data-dir",
+         str(server.data_dir)], cwd=Path(__file__).parent.parent, input=password,
+        capture_output=True, text=True, timeout=60)
+
+
+def add_user(server, name):
+    """`users add NAME` with a random password, on the server's data folder: the name, the
+    password, the printed key pair and the output."""
+    password = secrets.token_urlsafe(16)
+    result = users_command(server, "add", name, password=password)
+    assert result.returncode == 0, result.stdout + result.stderr
+    printed = dict(line.strip().split(": ", 1) for line in result.stdout.splitlines()
+                   if line.strip().startswith(("access key:", "secret key:")))
+    return {"name": name, "password": password, "access_key": printed["access key"],
+            "secret_key": printed["secret key"], "output": result.stdout}
+
+
+def fresh_token(server):
+    """A login of its own, for a test that ends its session (auth.logout) or may revoke it."""
+    answer = requests.get(f"{server.api_url}/auth.login", timeout=10,
+                          auth=(server.access_key, server.secret_key))
+    return answer.json()["data"]["token"]
+def clearml_local(*args, timeout=300):
+    """`python -m clearml_local ARGS`, as a user runs it; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "clearml_local", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def listing(folder):
+    """{path: sha256} of every file under folder, to show that nothing changed."""
+    return {p.relative_to(folder).as_posix(): sha256(p) for p in sorted(Path(folder).rglob("*"))
+            if p.is_file()}
+
+
+def manifest_of(backup):
+    """The manifest of a backup folder or archive."""
+    if Path(backup).is_dir():
+        return json.loads((Path(backup) / "manifest.json").read_text())
+    with tarfile.open(backup) as archive:
+        return json.loads(archive.extractfile("manifest.json").read())

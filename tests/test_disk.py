@@ -46,7 +46,8 @@ def small_disk(disk, tmp_path):
 def fill(disk):
     """Take every free byte of the disk with a file of its own; returns that file."""
     filler = disk / "filler"
-    with open(filler, "wb") as out:
+    # Unbuffered: a buffered file would write its last partial chunk again at close, and fail.
+    with open(filler, "wb", buffering=0) as out:
         try:
             while True:
                 out.write(b"\0" * 65536)

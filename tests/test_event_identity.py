@@ -7,7 +7,7 @@ import pytest
 from clearml import Task
 
 from clearml_local.storage import SCHEMA_VERSION, Storage
-from support import IDENTITY
+from support import BEFORE_USERS, IDENTITY
 
 KINDS = {
     "training_stats_scalar": {"value": 0.5},
@@ -65,7 +65,7 @@ def test_upgrade_keeps_newest_of_duplicates(tmp_path):
     task = old.create_task({"name": "t", "type": "training"}, IDENTITY)
     old.close()
     raw = sqlite3.connect(tmp_path / "db")  # Version 5: no key, every event appended.
-    raw.executescript("DROP INDEX events_identity; DROP INDEX events_scalars;"
+    raw.executescript(BEFORE_USERS + "DROP INDEX events_identity; DROP INDEX events_scalars;"
                       "ALTER TABLE events DROP COLUMN key;"
                       "CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
                       "PRAGMA user_version = 5;")

@@ -13,6 +13,7 @@ from clearml import Task
 
 from clearml_local.storage.query import paging
 from clearml_local.storage import Storage
+from support import BEFORE_USERS
 
 BASE = "apiserver/database/model/base.py"
 
@@ -237,7 +238,7 @@ def test_version_2_database_gains_the_projects_above_its_nested_ones(tmp_path):
     Storage(tmp_path / "db").close()
     old = sqlite3.connect(tmp_path / "db")
     old.executescript(
-        "DROP INDEX projects_parent; ALTER TABLE projects DROP COLUMN parent;"
+        BEFORE_USERS + "DROP INDEX projects_parent; ALTER TABLE projects DROP COLUMN parent;"
         " ALTER TABLE projects DROP COLUMN path; ALTER TABLE tasks DROP COLUMN enqueue_status;"
         " ALTER TABLE models DROP COLUMN last_change; DROP INDEX events_identity;"
         " DROP INDEX events_scalars; ALTER TABLE events DROP COLUMN key;"

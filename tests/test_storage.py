@@ -7,7 +7,7 @@ import pytest
 from clearml_local import errors
 from clearml_local.storage import SCHEMA_VERSION, Storage
 from clearml_local.storage.database import REFERENCES_ENFORCED
-from support import IDENTITY
+from support import BEFORE_USERS, IDENTITY
 
 
 
@@ -25,7 +25,7 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.executescript(  # What versions 1 to 5 lacked.
+    old.db.executescript(BEFORE_USERS +  # What versions 1 to 5 lacked.
         "DROP INDEX events_task_time; DROP INDEX projects_parent; DROP INDEX events_identity;"
         " DROP INDEX events_scalars;"
         " ALTER TABLE events DROP COLUMN key;"
@@ -168,7 +168,7 @@ def test_older_database_upgrades_to_enforced_references(tmp_path):
     old.close()
     raw = sqlite3.connect(tmp_path / "db")  # References were not enforced before.
     raw.execute("UPDATE tasks SET project = 'deleted project' WHERE id = ?", (task,))
-    raw.executescript(  # Events had no identity yet (version 6).
+    raw.executescript(BEFORE_USERS +  # Events had no identity yet (version 6).
         "DROP INDEX events_identity; DROP INDEX events_scalars;"
         " ALTER TABLE events DROP COLUMN key;"
         " CREATE INDEX events_task ON events (task, type, metric, variant, iter);")

@@ -2,6 +2,7 @@
 import sqlite3
 from pathlib import Path
 
+from ..datafolder import DATABASE
 from ..files import stored_file
 from ..settings import parse_client_environment
 from ..storage import Storage
@@ -22,9 +23,9 @@ class Source:
 
     def __init__(self, data_dir):
         self.data_dir = Path(data_dir).expanduser().resolve()
-        database = self.data_dir / "clearml.db"
+        database = self.data_dir / DATABASE
         if not database.is_file():
-            raise SourceError(f"{self.data_dir} holds no local server database (clearml.db)")
+            raise SourceError(f"{self.data_dir} holds no local server database ({DATABASE})")
         self.hosts = _hosts(self.data_dir)
         try:
             self.storage = Storage(database, read_only=True)

@@ -38,7 +38,8 @@ class Target:
         try:
             from clearml.backend_api import Session
         except ImportError:
-            raise SystemExit("push needs the clearml SDK: pip install clearml") from None
+            raise SystemExit("push needs the clearml SDK: pip install 'clearml-local[push]' "
+                             "(or clearml)") from None
         try:
             session = Session()
             hosts = Hosts(Session.get_api_server_host(), Session.get_app_server_host(),

@@ -10,9 +10,10 @@ from urllib.parse import quote
 import regex
 
 from .. import errors
+from ..backup import kept_before_upgrade
 from .clauses import SQL_FUNCTIONS
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -68,6 +69,25 @@ CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
 """,
+    # Users, key pairs and login sessions (auth.py, users.py). The server's first start on
+    # this version makes its own key pair the first user's, who owns every earlier task.
+    7: """
+CREATE TABLE users (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, company TEXT NOT NULL, role TEXT NOT NULL,
+    password TEXT, created TEXT NOT NULL);
+CREATE TABLE credentials (
+    access_key TEXT PRIMARY KEY, secret TEXT NOT NULL,
+    user TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    label TEXT, created TEXT NOT NULL, last_used TEXT, last_used_from TEXT);
+CREATE INDEX credentials_user ON credentials (user);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    access_key TEXT REFERENCES credentials (access_key) ON DELETE CASCADE,
+    created TEXT NOT NULL, expires INTEGER NOT NULL);
+CREATE INDEX sessions_user ON sessions (user);
+CREATE INDEX sessions_key ON sessions (access_key);
+CREATE INDEX sessions_expires ON sessions (expires);
+""",
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).
 REGEX_SECONDS = 1.0
@@ -88,6 +108,17 @@ def _regexp(pattern, value, timeout=None, flags=regex.IGNORECASE):
                             concurrent=True) is not None
     except regex.error as exc:
         raise errors.InvalidRegex(f"malformed regular expression {pattern!r}: {exc}") from None
+
+
+def _applied_version(db):
+    """The schema version whose migrations db has had: its user_version, except that main's
+    release 776c855 wrote 4 for enforced references before nested projects took 4 and they 5:
+    its databases lack projects.parent and upgrade from 3."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == 4 and not db.execute(
+            "SELECT 1 FROM pragma_table_info('projects') WHERE name = 'parent'").fetchone():
+        return 3
+    return version
 
 
 class _NeedsWriter(BaseException):
@@ -283,7 +314,7 @@ class Database:
                                          if version < SCHEMA_VERSION else "upgrade it"))
 
     def _migrate(self):
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        version = _applied_version(self.db)
         if version > SCHEMA_VERSION:
             raise RuntimeError(
                 f"{self.path} has schema version {version}, newer than this server's "
@@ -295,7 +326,7 @@ class Database:
                              for target in range(version + 1, SCHEMA_VERSION + 1))
         if version < SCHEMA_VERSION:
             # executescript commits on its own, so the upgrade carries its own transaction.
-            with self._write_lock:
+            with self._write_lock, kept_before_upgrade(self.db, self.path, SCHEMA_VERSION):
                 self.db.executescript(
                     f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {SCHEMA_VERSION};\n"
                     "COMMIT;")

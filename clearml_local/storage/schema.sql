@@ -136,3 +136,37 @@ CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';
 CREATE INDEX events_task_time ON events (task, type, timestamp, id);
+
+-- Users, their key pairs and their logins (clearml-server's auth database: database/model/auth.py).
+-- A secret or password is kept only hashed (auth.py says how); a token names its session, and
+-- deleting a key pair or a user ends its sessions, so their tokens stop working at once.
+CREATE TABLE users (
+    id       TEXT PRIMARY KEY,
+    name     TEXT NOT NULL UNIQUE,
+    company  TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    password TEXT,  -- NULL: no password, logs in with a key pair only
+    created  TEXT NOT NULL
+);
+
+CREATE TABLE credentials (
+    access_key     TEXT PRIMARY KEY,
+    secret         TEXT NOT NULL,
+    user           TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    label          TEXT,
+    created        TEXT NOT NULL,
+    last_used      TEXT,
+    last_used_from TEXT
+);
+CREATE INDEX credentials_user ON credentials (user);
+
+CREATE TABLE sessions (
+    id         TEXT PRIMARY KEY,
+    user       TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    access_key TEXT REFERENCES credentials (access_key) ON DELETE CASCADE,  -- NULL: a password
+    created    TEXT NOT NULL,
+    expires    INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user);
+CREATE INDEX sessions_key ON sessions (access_key);
+CREATE INDEX sessions_expires ON sessions (expires);

@@ -14,7 +14,7 @@ from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
 from . import (actions, compare, csrf, downloads, edit, experiment, login, projects, render,
-               searches, session, template_filters, workers)
+               searches, session, settings, template_filters, workers)
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -77,7 +77,7 @@ def sdk_link(request):
                             f"#{section}", status_code=302)
 
 
-async def clearml_compare_link(request):
+def clearml_compare_link(request):
     """ClearML's own compare links (compare-tasks;ids=a,b/... or compare-experiments;ids=...)."""
     session.identity(request)
     ids = request.path_params["ids"]
@@ -99,6 +99,11 @@ def routes():
         Route("/logout", login.logout, methods=["POST"]),
         *[route for page in PAGES for route in page_routes(page)],
         Route("/queues/{queue_id}/entries/{task_id}", workers.move_entry, methods=["POST"]),
+        *[Route(f"/settings{suffix}", settings.show) for suffix in (".json", "")],
+        *[Route(f"/settings/credentials{suffix}", settings.create, methods=["POST"])
+          for suffix in (".json", "")],
+        *[Route(f"/settings/credentials/{{access_key}}/revoke{suffix}", settings.revoke,
+                methods=["POST"]) for suffix in (".json", "")],
         Route("/projects/{project_id}", project_home),
         *[Route(f"/projects/{{project_id}}/{kind};ids={{ids}}{rest}", clearml_compare_link)
           for kind in ("compare-tasks", "compare-experiments") for rest in ("", "/{view:path}")],

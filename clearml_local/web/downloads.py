@@ -23,8 +23,9 @@ def link(server, uri):
     return "/files" + urlsplit(uri).path
 
 
-async def download(request):
-    """A file of the file server, for a client the file server would answer too."""
+def download(request):
+    """A file of the file server, for a client the file server would answer too (a plain
+    function: Starlette runs it off the event loop, where identity may read the database)."""
     identity(request)
     server = request.app.state.server
     # The raw path keeps the URL's own escaping, as the file server's URLs have it.

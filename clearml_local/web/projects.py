@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from . import actions, rules, summary
 
-FILTERS = ("name", "status", "parent", "type", "params", "archived")
+FILTERS = ("name", "status", "parent", "type", "user", "params", "archived")
 # The selection's buttons, in ClearML's menu order.
 TABLE_ACTIONS = ("enqueue", "dequeue", "abort", "reset", "clone", "publish", "tag", "untag")
 DEFAULT_SORT = "-created"
@@ -32,7 +32,8 @@ def project_list(server, query):
 def experiments(server, query, project_id):
     """A project's experiments ('*': all projects), filtered and sorted as the query asks.
 
-    Query: name (substring), status, parent, type; sort = a column key, '-' for descending;
+    Query: name (substring), status, parent, type, user (an id: "my experiments" is the
+    viewer's); sort = a column key, '-' for descending;
     params=all shows every hyperparameter, not only those that differ between the experiments;
     archived=1 shows the archive instead. Raises InvalidProjectId for an unknown project.
     """
@@ -78,7 +79,8 @@ def _matches(row, filters):
              or filters["name"] == row["id"])
             and (not filters["status"] or row["status"] == filters["status"])
             and (not filters["type"] or row["type"] == filters["type"])
-            and (not filters["parent"] or (row["parent"] or {}).get("id") == filters["parent"]))
+            and (not filters["parent"] or (row["parent"] or {}).get("id") == filters["parent"])
+            and (not filters["user"] or row["user"]["id"] == filters["user"]))
 
 
 def _columns(rows, every_param):
@@ -101,7 +103,8 @@ def _columns(rows, every_param):
 
 
 def _column_keys(columns):
-    return (["name", "type", "status", "parent", "queue", "created", "started", "duration"]
+    return (["name", "type", "status", "user", "parent", "queue", "created", "started",
+             "duration"]
             + [f"param:{key}" for key in columns["params"]]
             + [f"metric:{m['key']}" for m in columns["metrics"]])
 
@@ -111,7 +114,7 @@ def _cell(row, column):
         return row["params"].get(column[len("param:"):])
     if column.startswith("metric:"):
         return (row["metrics"].get(column[len("metric:"):]) or {}).get("last")
-    if column in ("parent", "queue"):
+    if column in ("parent", "queue", "user"):
         return (row[column] or {}).get("name")
     return row.get(column)
 
@@ -133,4 +136,8 @@ def _facets(rows):
             entry["count"] += 1
     return {"status": dict(Counter(row["status"] for row in rows)),
             "type": dict(Counter(row["type"] for row in rows)),
+            "user": sorted(({"id": user_id, "name": name, "count": count} for (user_id, name), count
+                            in Counter((row["user"]["id"], row["user"]["name"])
+                                       for row in rows).items()),
+                           key=lambda user: str(user["name"]).lower()),
             "parent": sorted(parents.values(), key=lambda p: p["name"].lower())}

@@ -13,7 +13,7 @@ MONITOR_PREFIX = ":monitor:"
 # reads only these (not their scripts, configurations and models).
 ROW_FIELDS = ("id", "name", "type", "status", "project", "parent", "created", "started",
               "completed", "last_update", "last_iteration", "execution", "hyperparams",
-              "last_metrics", "tags", "system_tags")
+              "last_metrics", "tags", "system_tags", "user")
 
 
 def task_url(task):
@@ -86,15 +86,16 @@ def sort_value(value):
 
 
 def rows(storage, tasks, queues):
-    """One summary row per task, with parent names resolved in one query and queue names from
-    queues ({id: name}, storage.queue_names(), read once per page)."""
+    """One summary row per task, with parent and user names resolved in one query each and
+    queue names from queues ({id: name}, storage.queue_names(), read once per page)."""
     parent_ids = sorted({t["parent"] for t in tasks if t.get("parent")})
     parents = {p["id"]: p for p in storage.tasks_by_id(parent_ids)}
+    users = storage.user_names(task.get("user") for task in tasks)
     now = datetime.now(timezone.utc)
-    return [row(task, parents, queues, now) for task in tasks]
+    return [row(task, parents, queues, users, now) for task in tasks]
 
 
-def row(task, parents, queues, now):
+def row(task, parents, queues, users, now):
     parent = parents.get(task.get("parent"))
     queue = (task.get("execution") or {}).get("queue")
     return {
@@ -104,6 +105,8 @@ def row(task, parents, queues, now):
                     "url": task_url(parent) if parent else None}
                    if task.get("parent") else None),
         "queue": {"id": queue, "name": queues.get(queue, queue)} if queue else None,
+        # ClearML's web UI shows the user who created it; one removed shows as their id.
+        "user": {"id": task.get("user"), "name": users.get(task.get("user"), task.get("user"))},
         "created": task.get("created"), "started": task.get("started"),
         "completed": task.get("completed"), "last_update": task.get("last_update"),
         "duration": duration(task, now), "last_iteration": task.get("last_iteration"),

@@ -9,7 +9,11 @@ run again carries only what is missing. The exit status is 0 when every object w
 import re
 from pathlib import Path
 
-from ..settings import DEFAULT_DATA_DIR
+from ..push.manifest import Manifest, ManifestError
+from ..push.run import run as push
+from ..push.source import Source, SourceError
+from ..push.target import Target, TargetError
+from . import add_data_dir
 
 
 def add_arguments(parser):
@@ -20,18 +24,13 @@ def add_arguments(parser):
                         help="push only this project and those below it (repeatable)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would be pushed; change nothing")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
-                        help="the local server's data folder (default: %(default)s)")
+    add_data_dir(parser, "the local server's data folder to push")
     parser.add_argument("--manifest", type=Path,
                         help="where the manifest goes (default: <data-dir>/push/<target>.json)")
 
 
 def run(args):
     """Push as args say; returns the exit status, or raises SystemExit with one line."""
-    from .manifest import Manifest, ManifestError
-    from .run import run as push
-    from .source import Source, SourceError
-    from .target import Target, TargetError
     try:
         source = Source(args.data_dir)
         target = Target.connect(args.to)
