@@ -206,7 +206,8 @@ def test_statuses_include_a_failed_clone_and_a_published_task(source, target_rea
 
 
 def test_clones_are_found_by_their_controllers_new_id(source, target, pushed):
-    clones = target.api_all("tasks.get_all", "tasks", tags=[f"opt: {pushed.new(source.controller)}"])
+    tag = f"opt: {pushed.new(source.controller)}"
+    clones = target.api_all("tasks.get_all", "tasks", tags=[tag])
     assert sorted(clone["id"] for clone in clones) == sorted(map(pushed.new, source.clones))
 
 
@@ -243,30 +244,34 @@ def test_target_objects_of_its_own_are_untouched(target, pushed):
 
 # A push killed half-way, run again, and run a third time; before it, a dry run.
 
+def kill_half_way(source, server, manifest):
+    """A push killed (SIGKILL) once it has pushed half the tasks; its exit status."""
+    running = push(source.server, server, manifest, wait=False)
+    pushed_tasks = 0
+    for line in running.stdout:
+        pushed_tasks += line.startswith("pushed task")
+        if pushed_tasks == len(source.task_ids) // 2:
+            os.kill(running.pid, signal.SIGKILL)
+            break
+    return running.wait()
+
+
 @pytest.fixture(scope="module")
 def resumed(source, pushed, tmp_path_factory):
-    """Into a fresh server: a dry run, a push killed (SIGKILL) after half the tasks, the push
-    run again, and once more. Yields their outputs, manifests and the server."""
+    """Into a fresh server: a dry run, a push killed half-way, the push run again, and once
+    more. Yields their outputs, manifests and the server."""
     base = tmp_path_factory.mktemp("resumed")
     server = start_server(base / "data", base / "home")
     manifest = base / "manifest.json"
-    dry = push(source.server, server, manifest, "--dry-run")
-    after_dry = {"tasks": len(server.api_all("tasks.get_all", "tasks", search_hidden=True)),
-                 "manifest": manifest.exists()}
-    killed = push(source.server, server, manifest, wait=False)
-    lines = []
-    for line in killed.stdout:
-        lines.append(line)
-        if sum(text.startswith("pushed task") for text in lines) == len(source.task_ids) // 2:
-            os.kill(killed.pid, signal.SIGKILL)
-            break
-    killed.wait()
-    again = push(source.server, server, manifest)
-    resumed_manifest = json.loads(manifest.read_text())
-    third = push(source.server, server, manifest)
-    yield {"dry": dry, "after_dry": after_dry, "killed": killed.returncode, "again": again, "third": third,
-           "manifest": resumed_manifest, "third_manifest": json.loads(manifest.read_text()),
-           "server": server}
+    found = {"dry": push(source.server, server, manifest, "--dry-run")}
+    found["after_dry"] = {"manifest": manifest.exists(), "tasks": len(server.api_all(
+        "tasks.get_all", "tasks", search_hidden=True))}
+    found["killed"] = kill_half_way(source, server, manifest)
+    found["again"] = push(source.server, server, manifest)
+    found["manifest"] = json.loads(manifest.read_text())
+    found["third"] = push(source.server, server, manifest)
+    found.update(third_manifest=json.loads(manifest.read_text()), server=server)
+    yield found
     stop_server(server)
 
 
