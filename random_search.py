@@ -1,30 +1,48 @@
-"""ClearML's manual random parameter search: clone the Keras template with random parameters."""
-# ClearML - Manual Random Parameter Search: clone the Keras template task with randomly drawn
-# parameters, and enqueue the clones for clearml-agent to run.
+"""ClearML's manual random parameter search: clone a template task with random parameters."""
+# ClearML - Manual Random Parameter Search: clone the Keras template task (or any task, with
+# --params-search) with randomly drawn parameters, and enqueue the clones for clearml-agent to run.
 #
 # Ported from ClearML's examples/automation/manual_random_param_search_example.py; its steps are
-# below in the same order. The command line, the checks and errors, and following the clones
-# (--wait, --retry, --max-concurrent, --resume, Ctrl-C) are in search_runner.py.
+# below in the same order. The command line, its errors and the dry run are in search_command.py;
+# the checks and following the clones (--wait, --retry, --max-concurrent, --resume, Ctrl-C) in
+# search_runner.py.
 # Register the template once (python base_template_keras_simple.py), then for example:
 #     python random_search.py --seed 1 --wait
+# Any task registered with Task.init is searched the same way, with clearml-param-search's options:
+#     python random_search.py --template-id <id> --params-search '{"name": "Args/lr",
+#         "type": "LogUniformParameterRange", "min_value": -4, "max_value": -1}' \
+#         --objective-metric-title validation --objective-metric-series loss \
+#         --objective-metric-sign min --wait
 # Every option is also a parameter of this controller task (General/...): edit them in a ClearML web
 # UI and re-run the task with clearml-agent, and the edited values are used.
 import sys
 
 from clearml import Task
 
+import search_command
 import search_runner
-from search_space import sample_configurations, search_seed, search_space
+from search_space import sample_configurations, search_overrides, search_seed, search_space, \
+    section_name
 
 # Errors the user can fix end the script with a message that says how, instead of a traceback.
-search_runner.explain_errors()
-options = search_runner.parse_args()
+search_command.explain_errors()
+options = search_command.parse_args()
 
-# Create a hyper-parameter dictionary for the task: the search space and the search's options.
+# Create a hyper-parameter dictionary for the task: the search space, its objective and the
+# search's options.
 params = {
+    # The original's space: batch sizes from a list, layer sizes from range(start, stop, step).
     'batch_size': options.batch_size,
     'layer_1': options.layer_1,
     'layer_2': options.layer_2,
+    # Or any template's space, in clearml-param-search's format (then the three above are empty),
+    # and values fixed in every clone.
+    'params_search': options.params_search,
+    'params_override': options.params_override,
+    # The scalar to maximize or minimize, as clearml-param-search names it.
+    'objective_metric_title': options.objective_metric_title,
+    'objective_metric_series': options.objective_metric_series,
+    'objective_metric_sign': options.objective_metric_sign,
     # Number of random samples to test from the space.
     'total_number_of_experiments': options.total_number_of_experiments,
     # Execution queue to add experiments to.
@@ -42,7 +60,7 @@ params = {
 
 # A dry run prints the configurations without a server: it creates, clones and enqueues nothing.
 if options.dry_run:
-    search_runner.print_dry_run(params)
+    search_command.print_dry_run(params)
     sys.exit(0)
 
 # Check that the server answers, and when resuming a search, take its space and seed from its
@@ -59,11 +77,14 @@ task = Task.init(project_name=options.project,
 
 # Track the parameters dictionary; when an agent runs this task, the task's values come back.
 params = task.connect(params)
-search_runner.check_run_options(params)
+search_command.check_run_options(params)
 
-# Define the random search space: batch sizes from a list, layer sizes from range(start, stop, step)
-# (this is a simple random search; it can be integrated with 'bayesian-optimization' etc.).
+# Define the random search space: by default batch sizes from a list, layer sizes from
+# range(start, stop, step); with --params-search, ClearML's own parameter classes read it, and
+# --params-override fixes other values (this is a simple random search; it can be integrated with
+# 'bayesian-optimization' etc.).
 space = search_space(params)
+overrides = search_overrides(params, space)
 
 # Draw distinct configurations, and record the seed so that the draw can be repeated and resumed.
 seed = search_seed(params['seed'])
@@ -77,7 +98,7 @@ search_runner.check_template_exists(params)
 template_task = Task.get_task(task_id=params['experiment_template_id'] or None,
                               project_name=params['experiment_template_project'],
                               task_name=params['experiment_template_name'])
-search_runner.check_template_parameters(template_task, space)
+search_runner.check_template_parameters(template_task, [*space, *overrides])
 search_runner.check_queue(params['execution_queue_name'])
 
 # Find the clones this search launched before: resumed with --resume, or re-run by clearml-agent
@@ -100,9 +121,9 @@ for i, configuration in enumerate(configurations):
     # Get the original template parameters.
     cloned_task_parameters = cloned_task.get_parameters()
 
-    # Override them with the random sample, in the template's own parameter section.
-    for name, value in configuration.items():
-        cloned_task_parameters[f'{search_runner.TEMPLATE_SECTION}/{name}'] = value
+    # Override them with the random sample and the fixed values (a bare name is in General).
+    for name, value in {**configuration, **overrides}.items():
+        cloned_task_parameters[section_name(name)] = value
 
     # Put them back into the new cloned task, and tag it 'opt: <this task id>' as ClearML's
     # HyperParameterOptimizer does: the web UI and a resumed search find the clones by it.

@@ -1,5 +1,5 @@
-"""The random search's command line, checks and errors, and its run: resume, retry, limits, follow."""
-import argparse
+"""The random search's run: the checks before it clones, resume, retry, limits, and following
+the clones to a leaderboard of its objective."""
 import ast
 import re
 import signal
@@ -13,17 +13,19 @@ from clearml.backend_api.session.client import APIClient
 from clearml.backend_api.session.defs import ENV_ACCESS_KEY, ENV_AUTH_TOKEN, ENV_SECRET_KEY
 from clearml.config import config_obj
 
-from search_report import (clones_of, compare_page, format_leaderboard, leaderboard, parameter,
-                           report, search_tag, status_of)
-from search_space import SearchSpaceError, sample_configurations, search_seed, search_space
+from search_report import (SIGNS, Objective, clones_of, compare_page, format_leaderboard,
+                           leaderboard, parameter, report, search_tag, searched, status_of)
+from search_space import KERAS_SPACE, section_name
 
 TEMPLATE_SCRIPT = 'base_template_keras_simple.py'
-# The template connects its parameters under ClearML's default section.
-TEMPLATE_SECTION = 'General'
-# The parameters that define a search; a resumed search takes them from its controller task.
-DEFINITION = ('batch_size', 'layer_1', 'layer_2', 'total_number_of_experiments',
-              'execution_queue_name', 'experiment_template_name', 'experiment_template_project',
-              'experiment_template_id', 'seed')
+# The parameters that define a search; a resumed search takes them from its controller task:
+# the Keras example's space (KERAS_SPACE) unless it has a params_search, and these.
+DEFINITION = ('total_number_of_experiments', 'execution_queue_name', 'experiment_template_name',
+              'experiment_template_project', 'experiment_template_id', 'seed')
+# Taken too when the controller task has them; older ones searched the Keras example's space for
+# the highest evaluate/accuracy.
+CHOSEN = ('params_search', 'params_override', 'objective_metric_title',
+          'objective_metric_series', 'objective_metric_sign')
 ACTIVE = ('queued', 'in_progress')
 FINISHED = ('completed', 'failed', 'stopped', 'closed', 'published')
 # Clones stopped with this message were stopped by Ctrl-C, not by a person: a resume reruns them.
@@ -33,109 +35,6 @@ CLONE_FIELDS = ['name', 'status', 'status_message', 'status_reason', 'hyperparam
 
 class SearchError(Exception):
     """A problem the user can fix; the message says how."""
-
-
-def parse_args(argv=None):
-    """The command line; the defaults are the original example's behaviour."""
-    parser = argparse.ArgumentParser(
-        prog='random_search.py',
-        description='Random search over the Keras template task: clone it with random parameters '
-                    'and enqueue the clones for clearml-agent.',
-        epilog='Every option but --project, --resume and --dry-run is also a parameter of the '
-               'controller task (General/...); when clearml-agent runs that task, its values win, '
-               'and a controller task that clearml-agent runs again resumes its search.')
-    parser.add_argument('--total-number-of-experiments', '--experiments', type=int, default=3,
-                        metavar='N', help='number of clones to launch (default: %(default)s)')
-    parser.add_argument('--execution-queue-name', '--queue', default='default',
-                        metavar='QUEUE', help='execution queue (default: %(default)s)')
-    parser.add_argument('--experiment-template-name', '--template',
-                        default='Keras HP optimization base', metavar='NAME',
-                        help='template task name (default: %(default)s)')
-    parser.add_argument('--experiment-template-project', '--template-project', default='examples',
-                        metavar='PROJECT', help='template task project (default: %(default)s)')
-    parser.add_argument('--experiment-template-id', '--template-id', default='',
-                        metavar='ID', help='template task id, instead of its project and name')
-    parser.add_argument('--project', default='examples',
-                        help='project of this controller task and its clones '
-                             '(default: %(default)s)')
-    parser.add_argument('--batch-size', type=int, nargs='+', default=[64, 96, 128, 160, 192],
-                        metavar='N', help='batch sizes to draw from (default: %(default)s)')
-    for layer in ('layer-1', 'layer-2'):
-        parser.add_argument(f'--{layer}', type=int, nargs=3, default=[128, 512, 32],
-                            metavar=('START', 'STOP', 'STEP'),
-                            help=f'{layer} units drawn from range(START, STOP, STEP) '
-                                 f'(default: 128 512 32)')
-    parser.add_argument('--seed', type=int, default=None,
-                        help='seed of the random draw (default: a new one, printed and recorded)')
-    parser.add_argument('--wait', action='store_true',
-                        help='follow the clones to the end, then print and report a leaderboard')
-    parser.add_argument('--retry', type=_at_least(0), default=0, metavar='N',
-                        help='with --wait: reset and enqueue a failed clone again, up to N times '
-                             '(a stopped one is not retried) (default: %(default)s)')
-    parser.add_argument('--max-concurrent', type=_at_least(1), default=0, metavar='K',
-                        help='with --wait: at most K clones queued or running at a time; the next '
-                             'is enqueued as one finishes (default: no limit)')
-    parser.add_argument('--resume', metavar='CONTROLLER_ID', default='',
-                        help="continue the search of that controller task: its space, seed, "
-                             "template and queue; launch the configurations it has not launched, "
-                             "enqueue again the clones Ctrl-C stopped, and follow them all")
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the configurations that would be launched; touch nothing')
-    options = parser.parse_args(argv)
-    problem = run_options_problem(options.wait, options.retry, options.max_concurrent)
-    if problem:
-        parser.error(problem)
-    if options.dry_run and options.resume:
-        parser.error('--dry-run draws a new search without a server; it cannot --resume one')
-    return options
-
-
-def _at_least(minimum):
-    def integer(text):
-        value = int(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f'must be at least {minimum}; got {value}')
-        return value
-    integer.__name__ = 'integer'  # argparse names the type in its error messages.
-    return integer
-
-
-def run_options_problem(wait, retry, max_concurrent):
-    """Why --retry or --max-concurrent cannot be used without --wait, or None."""
-    if max_concurrent and not wait:
-        return ('--max-concurrent needs --wait: the next clone is enqueued only as one finishes, '
-                'so the controller must stay and follow the clones')
-    if retry and not wait:
-        return ('--retry needs --wait: a failed clone is enqueued again only by a controller that '
-                'stays and follows the clones')
-    return None
-
-
-def check_run_options(params):
-    """Raise SearchError if the task's parameters (edited in a web UI, say) cannot run."""
-    problem = run_options_problem(params['wait'], params['retry'], params['max_concurrent'])
-    if problem:
-        raise SearchError(problem.replace('--max-concurrent', 'max_concurrent')
-                          .replace('--retry', 'retry').replace('--wait', 'wait'))
-
-
-def explain_errors():
-    """End the script on a SearchError or SearchSpaceError with its message instead of a
-    traceback, and on Ctrl-C with a word; the controller task, if any, is marked failed or
-    stopped. Other exceptions keep their traceback."""
-    previous = sys.excepthook
-
-    def explained(kind, error, traceback):
-        if issubclass(kind, (SearchError, SearchSpaceError)):
-            print(f'random_search.py: error: {error}', file=sys.stderr, flush=True)
-            close_controller(lambda task: task.mark_failed(status_reason=str(error), force=True))
-        elif issubclass(kind, KeyboardInterrupt):
-            print('random_search.py: interrupted', file=sys.stderr, flush=True)
-            close_controller(lambda task: task.mark_stopped(
-                force=True, status_message='interrupted (Ctrl-C)'))
-        else:
-            previous(kind, error, traceback)
-    sys.excepthook = explained
 
 
 def close_controller(mark):
@@ -148,19 +47,15 @@ def close_controller(mark):
         mark(controller)
 
 
-def print_dry_run(params):
-    """Print the configurations a search with these parameters would launch."""
-    seed = search_seed(params['seed'])
-    configurations = sample_configurations(search_space(params),
-                                           params['total_number_of_experiments'], seed)
-    template = params['experiment_template_id'] or (
-        f"'{params['experiment_template_name']}' "
-        f"(project '{params['experiment_template_project']}')")
-    print(f"Dry run: would clone template {template} {len(configurations)} times and enqueue "
-          f"the clones on queue '{params['execution_queue_name']}'")
-    for i, configuration in enumerate(configurations):
-        print('Experiment {} would be set with parameters {}'.format(i, configuration))
-    print(f'Seed: {seed} (nothing was created, cloned or enqueued)')
+def objective_of(params):
+    """The search's objective from its parameters. Raises SearchError on an unknown sign or an
+    empty title or series (a controller task edited in a web UI, say)."""
+    objective = Objective(params['objective_metric_title'], params['objective_metric_series'],
+                          params['objective_metric_sign'])
+    if objective.sign not in SIGNS or not objective.title or not objective.series:
+        raise SearchError(f"the objective {objective.label} ({objective.sign}) needs a title, a "
+                          f"series and a sign among {', '.join(SIGNS)}")
+    return objective
 
 
 def check_server():
@@ -190,9 +85,10 @@ def check_server():
 
 
 def resumed_params(controller_id, params):
-    """`params` with the search's definition (space, seed, number of experiments, template and
-    queue) read from the controller task `controller_id`, the other options kept; `params` itself
-    when `controller_id` is empty. Raises SearchError unless it is a search's controller task."""
+    """`params` with the search's definition (space, objective, seed, number of experiments,
+    template and queue) read from the controller task `controller_id`, the other options kept;
+    `params` itself when `controller_id` is empty. Raises SearchError unless it is a search's
+    controller task."""
     if not controller_id:
         return params
     found = Task.query_tasks(task_filter={'id': [controller_id]},
@@ -200,15 +96,17 @@ def resumed_params(controller_id, params):
     if not found:
         raise SearchError(f'no task with id {controller_id} to resume; give the id of a search '
                           f'controller task (random_search.py prints it: "created new task id=")')
-    missing = [name for name in DEFINITION if parameter(found[0], 'General', name, None) is None]
+    stored = {name: parameter(found[0], 'General', name, None)
+              for name in (*KERAS_SPACE, *DEFINITION, *CHOSEN)}
+    needed = DEFINITION if stored['params_search'] else (*KERAS_SPACE, *DEFINITION)
+    missing = [name for name in needed if stored[name] is None]
     if missing:
         raise SearchError(f"task {controller_id} is not a random search's controller: it has no "
                           f"parameters {', '.join(f'General/{name}' for name in missing)}")
-    stored = {name: parameter(found[0], 'General', name) for name in DEFINITION}
     print(f"Resuming search {controller_id} with its own space, seed {stored['seed']}, template "
           f"and queue '{stored['execution_queue_name']}'")
-    return {**params, **{name: _cast(controller_id, name, stored[name], params[name])
-                         for name in DEFINITION}}
+    return {**params, **{name: _cast(controller_id, name, text, params[name])
+                         for name, text in stored.items() if text is not None}}
 
 
 def _cast(controller_id, name, text, like):
@@ -224,30 +122,37 @@ def _cast(controller_id, name, text, like):
                           f'which is not a valid value; correct it in the web UI') from None
 
 
+def how_to_register(params):
+    """How the search's template task is registered: the Keras example's script, or any script
+    with Task.init."""
+    if params['params_search']:
+        return 'Register it by running its script once (its Task.init registers it)'
+    return f'Register it by running: python {TEMPLATE_SCRIPT}'
+
+
 def check_template_exists(params):
     """Raise SearchError unless the template task is found, by id or by project and name."""
-    how_to_register = f'Register it by running: python {TEMPLATE_SCRIPT}'
     if params['experiment_template_id']:
         if not Task.query_tasks(task_filter={'id': [params['experiment_template_id']]}):
             raise SearchError(f"no template task with id {params['experiment_template_id']}. "
-                              f"{how_to_register}")
+                              f"{how_to_register(params)}")
         return
     project, name = params['experiment_template_project'], params['experiment_template_name']
     if not APIClient().projects.get_all(name=f'^{re.escape(project)}$', only_fields=['id']) or \
             not Task.query_tasks(project_name=project, task_name=f'^{re.escape(name)}$'):
         raise SearchError(f"template task '{name}' not found in project '{project}'. "
-                          f"{how_to_register}")
+                          f"{how_to_register(params)}")
 
 
-def check_template_parameters(template_task, space):
-    """Raise SearchError unless the template has every parameter the search draws."""
+def check_template_parameters(template_task, names):
+    """Raise SearchError, listing the template's parameters, unless the template has every
+    parameter the search draws or fixes (a bare name is in General)."""
     parameters = template_task.get_parameters()
-    missing = [f'{TEMPLATE_SECTION}/{name}' for name in space
-               if f'{TEMPLATE_SECTION}/{name}' not in parameters]
+    missing = [section_name(name) for name in names if section_name(name) not in parameters]
     if missing:
         raise SearchError(f"template task '{template_task.name}' ({template_task.id}) has no "
-                          f"parameters {', '.join(missing)}; register the template with "
-                          f"python {TEMPLATE_SCRIPT}")
+                          f"parameter {', '.join(missing)}; its parameters are "
+                          f"{', '.join(sorted(parameters)) or 'none'}")
 
 
 def check_queue(name):
@@ -264,6 +169,7 @@ class SearchRun:
 
     def __init__(self, task, space, params, poll_seconds=2.0):
         self.task, self.names, self.params = task, list(space), params
+        self.objective = objective_of(params)
         self.poll_seconds, self.started = poll_seconds, time.monotonic()
         self.shown, self.finished, self.waiting, self.interrupted = {}, set(), False, []
         # A continued task (--resume, or run again by an agent) would report from its last
@@ -285,7 +191,7 @@ class SearchRun:
         self.interrupted.append(signum)
 
     def _key(self, clone):
-        return tuple(parameter(clone, TEMPLATE_SECTION, name) for name in self.names)
+        return tuple(searched(clone, name) for name in self.names)
 
     def clone_tags(self, cloned_task):
         """The clone's tags with this search's, and without those of a search the template came
@@ -323,8 +229,8 @@ class SearchRun:
         while self.poll():
             self._sleep()
         signal.signal(signal.SIGINT, self.previous_handler)
-        rows = leaderboard(self.task.id, self.names)
-        print(format_leaderboard(rows, self.names))
+        rows = leaderboard(self.task.id, self.names, self.objective)
+        print(format_leaderboard(rows, self.names, self.objective))
         print(f'Compare the clones, hyperparameters against metrics, at '
               f'{compare_page(self.task, rows)}')
         print(f'The leaderboard table and parallel coordinates plot are on the search task: '
@@ -352,7 +258,8 @@ class SearchRun:
         finished = {(clone_id, status) for clone_id, status in statuses if status in FINISHED}
         if finished != self.finished:
             self.finished = finished
-            report(self.task, leaderboard(self.task.id, self.names), self.names, len(finished))
+            report(self.task, leaderboard(self.task.id, self.names, self.objective), self.names,
+                   len(finished), self.objective)
         return sum(status in ACTIVE for _, status in statuses)
 
     def _enqueue_again(self, clone, reason):

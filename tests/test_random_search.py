@@ -1,6 +1,5 @@
 """The random search controller: sampling, the leaderboard, the dry run, errors, and following,
 resuming and retrying clones on a stand-in template that no agent runs."""
-import os
 import re
 import signal
 import uuid
@@ -10,13 +9,8 @@ from clearml import Task
 
 import search_report
 from search_helpers import (CONTROLLER, SPACE, TEMPLATE_NAME, clones_of, controller_id, launched,
-                            properties, read_until, run, start, wait_for)
+                            properties, read_until, run, start, unconfigured_env, wait_for)
 from search_space import SearchSpaceError, sample_configurations, value_list, value_range
-
-def unconfigured_env(home):
-    """os.environ without any ClearML setting, and a HOME without clearml.conf."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(("CLEARML_", "TRAINS_"))},
-            "HOME": str(home)}
 
 
 # Sampling.
@@ -98,6 +92,40 @@ def test_parallel_coordinates_plot_the_clones_with_a_result():
     assert figure["data"][0]["dimensions"] == [
         {"label": "batch_size", "values": [128.0, 64.0]},
         {"label": "evaluate/accuracy", "values": [0.95, 0.91]}]
+
+
+LOSS = search_report.Objective("validation", "loss", "min")
+
+
+def scored(name, loss, optimizer):
+    return {"name": name, "id": name * 4, "status": "completed", "objective": loss,
+            "attempts": "1", "dataset": "", "parameters": {"Args/optimizer": optimizer}}
+
+
+def test_leaderboard_for_a_min_objective_ranks_the_lowest_first():
+    rows = search_report.best_first([scored("a", 0.5, "sgd"), scored("b", 0.2, "adam")], LOSS)
+    lines = search_report.format_leaderboard(rows, ["Args/optimizer"], LOSS).splitlines()
+    assert lines[0] == "Leaderboard, best validation/loss first (lowest):"
+    assert [line.split() for line in lines[1:]] == [
+        ["rank", "validation/loss", "Args/optimizer", "status", "attempts", "task", "id"],
+        ["1", "0.2000", "adam", "completed", "1", "b", "bbbb"],
+        ["2", "0.5000", "sgd", "completed", "1", "a", "aaaa"]]
+
+
+@pytest.mark.parametrize("sign, value", [("min", 0.3), ("max", 0.3), ("min_global", 0.1),
+                                         ("max_global", 0.9)])
+def test_objective_sign_reads_the_last_or_the_extreme_value(sign, value):
+    entry = {"value": 0.3, "min_value": 0.1, "max_value": 0.9}
+    assert search_report.Objective("validation", "loss", sign).value_of(entry) == value
+
+
+def test_parallel_coordinates_give_a_string_parameter_one_tick_per_value():
+    rows = [scored("a", 0.5, "sgd"), scored("b", 0.2, "adam"), scored("c", 0.4, "sgd")]
+    figure = search_report.parallel_coordinates(rows, ["Args/optimizer"], LOSS)
+    assert figure["data"][0]["dimensions"][0] == {
+        "label": "Args/optimizer", "values": [1, 0, 1], "tickvals": [0, 1],
+        "ticktext": ["adam", "sgd"]}
+    assert figure["data"][0]["line"]["reversescale"] is True
 
 
 # The dry run.

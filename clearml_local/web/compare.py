@@ -1,5 +1,5 @@
 """Comparing experiments: parallel coordinates, overlaid scalars, a table ranked best first."""
-from . import leaderboard, samples, summary
+from . import leaderboard, objective, samples, summary
 
 POINTS_PER_SERIES = 500
 
@@ -7,7 +7,8 @@ POINTS_PER_SERIES = 500
 def compare(server, query):
     """Experiments given as ids=a,b,c (repeatable), parent=<id> (all clones of a template) or
     search=<controller id> (the clones that search controller made), ranked as the query asks
-    (leaderboard.rank).
+    (leaderboard.rank); a search's clones by its objective unless the query asks otherwise, with
+    each searched parameter against it.
     """
     storage = server.storage
     ids = [i.strip() for value in query.getlist("ids") for i in value.split(",") if i.strip()]
@@ -20,7 +21,8 @@ def compare(server, query):
     else:
         tasks = storage.tasks_by_id(ids)
     rows = summary.rows(storage, tasks, storage.queue_names())
-    board = leaderboard.rank(rows, query)
+    searched = objective.of_controller(search) if search_id else None
+    board = leaderboard.rank(rows, query, searched)
     metrics, choice, ranked = board["metrics"], board["choice"], board["experiments"]
     overlaid = ranked[:choice["lines"]]
     return {
@@ -35,6 +37,7 @@ def compare(server, query):
         "experiments": ranked,
         "params": {"differing": board["differing"], "same": board["same"]},
         "parcoords": _parcoords(ranked, board["differing"], choice),
+        "objective": objective.panel(ranked, searched, choice) if searched else None,
         "scalars": _overlay(storage, overlaid, choice["scalars"]),
         "overlay": {"shown": len(overlaid), "of": len(ranked)},
         "debug_samples": samples.side_by_side(server, overlaid),

@@ -11,17 +11,18 @@ PREFERRED = re.compile(r"acc", re.IGNORECASE)
 DEFAULT_LINES = 20
 
 
-def rank(rows, query):
+def rank(rows, query, objective=None):
     """The summary rows ranked best first by the metric the query chooses (or a default), with
-    the hyperparameters that differ between them.
+    the hyperparameters that differ between them. A search's objective (objective.of_controller)
+    is the default, and its searched parameters come first, even those that do not differ.
 
     Query: metric ("metric/variant" key), value (last, min, max), goal (max, min), scalar
     (repeatable metric names to overlay), lines (how many of the best to overlay).
     """
     metrics = _metric_choices(rows)
-    choice = _choice(query, metrics, rows)
+    choice = _choice(query, metrics, rows, objective)
     ranked = _ranked(rows, choice)
-    differing, same = _params(ranked)
+    differing, same = _params(ranked, objective["params"] if objective else ())
     return {"metrics": metrics, "choice": choice, "experiments": ranked,
             "differing": differing, "same": same}
 
@@ -37,17 +38,17 @@ def _metric_choices(rows):
     return dict(sorted(metrics.items(), key=lambda item: item[0].lower()))
 
 
-def _choice(query, metrics, rows):
-    """The metric to rank by and the scalars to overlay: asked for, or sensible defaults."""
+def _choice(query, metrics, rows, objective=None):
+    """The metric to rank by and the scalars to overlay: asked for, else the search's objective,
+    else sensible defaults."""
     key = query.get("metric")
     if key not in metrics:
-        preferred = [k for k in metrics if PREFERRED.search(k) and not metrics[k]["curve"]]
-        key = (preferred or [k for k in metrics if not metrics[k]["curve"]] or list(metrics)
-               or [None])[0]
-    value = query.get("value") if query.get("value") in VALUES else "last"
-    goal = query.get("goal")
-    if goal not in GOALS:
-        goal = "min" if key and LOWER_IS_BETTER.search(key) else "max"
+        key = objective["metric"] if objective and objective["metric"] in metrics else (
+            _default_metric(metrics))
+    preset = objective if objective and key == objective["metric"] else {
+        "value": "last", "goal": "min" if key and LOWER_IS_BETTER.search(key) else "max"}
+    value = query.get("value") if query.get("value") in VALUES else preset["value"]
+    goal = query.get("goal") if query.get("goal") in GOALS else preset["goal"]
     names = {m["metric"] for m in metrics.values()}
     scalars = [name for name in query.getlist("scalar") if name in names]
     if not scalars:
@@ -60,6 +61,12 @@ def _choice(query, metrics, rows):
     label = f"{metrics[key]['metric']} / {metrics[key]['variant']}" if key else ""
     return {"metric": key, "label": label, "value": value, "goal": goal, "scalars": scalars,
             "lines": min(lines, len(rows)) if rows else lines}
+
+
+def _default_metric(metrics):
+    preferred = [k for k in metrics if PREFERRED.search(k) and not metrics[k]["curve"]]
+    return (preferred or [k for k in metrics if not metrics[k]["curve"]] or list(metrics)
+            or [None])[0]
 
 
 def _ranked(rows, choice):
@@ -79,14 +86,16 @@ def _ranked(rows, choice):
     return ranked
 
 
-def _params(rows):
-    """Hyperparameter keys whose values differ across rows, and the ones that do not."""
+def _params(rows, searched=()):
+    """Hyperparameter keys whose values differ across rows (the searched ones first, in their
+    order), and the ones that do not."""
     keys = list(dict.fromkeys(key for row in rows for key in row["params"]))
     differing, same = [], []
     for key in keys:
         values = {row["params"].get(key) for row in rows}
         if len(values) > 1:
             differing.append(key)
-        else:
+        elif key not in searched:
             same.append({"key": key, "value": values.pop()})
-    return sorted(differing, key=str.lower), same
+    return [*searched, *sorted((key for key in differing if key not in searched),
+                               key=str.lower)], same

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from . import leaderboard, summary
+from . import leaderboard, objective, summary
 
 
 def search(server, query, task_id):
@@ -16,10 +16,10 @@ def search(server, query, task_id):
 
 
 def of_controller(storage, controller, queues, query=None):
-    """The search's experiments (storage.search_clones) ranked (leaderboard.rank), with their
-    statuses; queues names the queues ({id: name})."""
+    """The search's experiments (storage.search_clones) ranked (leaderboard.rank) by its objective
+    when it records one, with their statuses; queues names the queues ({id: name})."""
     rows = summary.rows(storage, storage.search_clones(controller["id"]), queues)
-    board = leaderboard.rank(rows, query or QueryParams())
+    board = leaderboard.rank(rows, query or QueryParams(), objective.of_controller(controller))
     rows = board["experiments"]
     return {
         "controller": {"id": controller["id"], "name": controller["name"],
