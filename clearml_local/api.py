@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
-from . import errors, jsonio
+from . import bodies, errors, jsonio
 from .envelope import envelope, error_envelope, http_error
 from .routes import ROUTES
 
@@ -30,31 +30,16 @@ class Call:
         return self.server.storage
 
 
-async def read_body(request, limit):
-    """The request body; PayloadTooLarge past limit bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise errors.PayloadTooLarge(f"request body of {declared} bytes exceeds {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise errors.PayloadTooLarge(f"request body exceeds {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def parse_body(raw, batch, allow_nonfinite=False):
-    """A JSON object, or for batch endpoints a list of JSON lines (a JSON array is accepted).
+    """A JSON object, or for batch endpoints the body's JSON lines (a JSON array is accepted)
+    as jsonio.Lines, parsed while the handler stores them.
 
     Raises BadRequest for invalid JSON and for what jsonio.check refuses; NaN and Infinity
     only pass when allow_nonfinite is set (events, which refuse them one by one).
     """
-    text = raw.decode("utf-8", errors="replace").strip()
     if batch:
-        if text.startswith("["):
-            return jsonio.loads(text, allow_nonfinite)
-        return [jsonio.loads(line, allow_nonfinite) for line in text.splitlines() if line.strip()]
+        return jsonio.Lines(raw, allow_nonfinite)
+    text = raw.decode("utf-8", errors="replace").strip()
     data = jsonio.loads(text, allow_nonfinite) if text else {}
     if not isinstance(data, dict):
         raise errors.BadRequest("request body must be a JSON object")
@@ -62,8 +47,13 @@ def parse_body(raw, batch, allow_nonfinite=False):
     return data
 
 
-def answer(route, call, version):
-    """Run the call's handler as one storage unit (Storage.run) and wrap its result."""
+def answer(route, call, version, raw, given):
+    """Parse the call's body into its data (after the query string's fields, which it holds
+    so far, and before the fields the server gives it), run its handler as one storage unit
+    (Storage.run) and wrap its result. On a worker thread: a large body or a slow call holds
+    up no other."""
+    data = parse_body(raw, route.batch, call.endpoint in EVENT_INPUT)
+    call.data = data if route.batch else {**call.data, **data, **given}
     result = call.storage.run(call.endpoint, route.handler, call)
     return envelope(call.endpoint, version, 200, 0, "OK", result if result is not None else {})
 
@@ -76,6 +66,8 @@ def client_of(request):
 
 
 def create_api_app(server):
+    budget = bodies.Budget(server.settings.max_body_memory)
+
     async def dispatch(request):
         match = PATH.match(request.url.path)
         version = (match and match["version"]) or "2.23"
@@ -89,16 +81,13 @@ def create_api_app(server):
             # Off the event loop: checking a token reads its session in the database.
             identity = None if route.public else await run_in_threadpool(
                 server.credentials.authenticate, authorization)
-            raw = await read_body(request, server.settings.max_body)
-            data = parse_body(raw, route.batch, endpoint in EVENT_INPUT)
-            if not route.batch:
-                data = {**request.query_params, **data}
-            if route.public:
-                data["_authorization"] = authorization
-                data["_client"] = client_of(request)
-            call = Call(endpoint, data, identity, server)
-            # Off the event loop, so that a large or slow call holds up no other.
-            return await run_in_threadpool(answer, route, call, version)
+            call = Call(endpoint, dict(request.query_params), identity, server)
+            # auth.login checks its own credentials, and records where they are used from.
+            given = ({"_authorization": authorization, "_client": client_of(request)}
+                     if route.public else {})
+            async with bodies.held(request, budget, server.settings.max_body,
+                                   route.batch) as raw:
+                return await run_in_threadpool(answer, route, call, version, raw, given)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the envelope.
             return error_envelope(endpoint, version, exc)
 

@@ -7,8 +7,10 @@ DATABASE = "clearml.db"
 CREDENTIALS = "credentials.json"  # The key pairs and the token signing key.
 FILES = "files"  # The file server's uploads, at the paths their URLs name.
 UPLOADING = ".upload-"  # The prefix of an upload still being written (it then takes its name).
+SPOOL = "tmp"  # Uploads as they arrive, before they move to FILES (emptied at each start).
+LOCK = "server.lock"  # Held by the server using the folder, and naming it (lockfile.py).
 # What else the server keeps in the data folder, which a backup carries. The rest is written
-# again at each start (clearml.conf, clearml.env) or belongs to the database (its -wal and -shm,
+# again at each start (clearml.conf, clearml.env, SPOOL, LOCK) or belongs to the database (its -wal and -shm,
 # the copies kept before upgrades). Something new the server keeps there belongs here too.
 KEPT = (CREDENTIALS,)
 COUNTED = ("projects", "tasks", "models", "queues", "events")

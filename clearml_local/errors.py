@@ -168,9 +168,23 @@ class FileNotFound(APIError):
     default_message = "file not found"
 
 
+class FilePathTaken(APIError):
+    """The file server holds a file where a folder of the path is, or a folder at the path."""
+
+    code = 409
+    default_message = "file path is taken"
+
+
 class PayloadTooLarge(APIError):
     code = 413
     default_message = "request body too large"
+
+
+class ServerBusy(APIError):
+    """The server's memory for request bodies stayed taken: the SDK retries 429 later."""
+
+    code = 429
+    default_message = "the server is busy: retry later"
 
 
 class TaskCannotBeDeleted(APIError):

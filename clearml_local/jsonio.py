@@ -1,6 +1,7 @@
 """Strict JSON in and out: the limits every request body keeps, and answers without NaN."""
 import json
 import math
+import re
 
 from starlette.responses import JSONResponse
 
@@ -22,6 +23,47 @@ def loads(text, allow_nonfinite=False):
         raise errors.BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     check(data, allow_nonfinite)
     return data
+
+
+class Lines:
+    """The JSON lines of a body (or one JSON array), parsed and checked with loads() while
+    they are iterated, as lists of about `piece` bytes of values: what a large body holds is
+    never all parsed at once. Iterable again from the start."""
+
+    def __init__(self, raw, allow_nonfinite=False, piece=1024 * 1024):
+        self.raw, self.allow_nonfinite, self.piece = raw, allow_nonfinite, piece
+
+    def __iter__(self):
+        if ARRAY.match(self.raw):
+            values = loads(self.raw.decode("utf-8", errors="replace"), self.allow_nonfinite)
+            step = max(1, len(values) * self.piece // len(self.raw))
+            yield from (values[start:start + step] for start in range(0, len(values), step))
+            return
+        values, size = [], 0
+        for line in self._lines():
+            values.append(loads(line.decode("utf-8", errors="replace"), self.allow_nonfinite))
+            size += len(line)
+            if size >= self.piece:
+                yield values
+                values, size = [], 0
+        if values:
+            yield values
+
+    def _lines(self):
+        """The body's lines that hold more than white space (split at newlines only: JSON
+        strings may hold the other line separators Unicode knows)."""
+        raw, start = self.raw, 0
+        while start < len(raw):
+            end = raw.find(b"\n", start)
+            end = len(raw) if end < 0 else end
+            line = raw[start:end]
+            if line.strip():
+                yield line
+            start = end + 1
+
+
+# A body that is one JSON array: white space, then "[".
+ARRAY = re.compile(rb"\s*\[")
 
 
 def check(data, allow_nonfinite=False):

@@ -1,13 +1,17 @@
 """One process serving the API, the file server and the web UI on their own ports."""
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import socket
 import sys
+import threading
 
 import uvicorn
 
 from .api import create_api_app
+from .connections import IdleClosingProtocol
 from .credentials import Credentials
 from .datafolder import DATABASE
 from .files import create_files_app
@@ -75,19 +79,59 @@ async def watch_tasks(server):
                         timeout)
 
 
+class Shutdown:
+    """What SIGINT and SIGTERM do. The first asks the servers to stop: they stop accepting,
+    close idle connections and give the calls in flight `grace` seconds to finish, and
+    whatever is left then, the process ends CLOSE_SECONDS later at the latest. A second
+    signal (Ctrl-C twice) ends it at once. Every answered call is already on disk (WAL), so an
+    exit without closing loses nothing a client was told is stored."""
+
+    CLOSE_SECONDS = 2
+
+    def __init__(self, servers, grace):
+        self.servers, self.grace, self.asked = servers, grace, False
+
+    def __call__(self):
+        if self.asked:
+            log.warning("asked again to stop: exiting now")
+            for server in self.servers:
+                server.force_exit = True
+            self._exit_after(1)
+            return
+        self.asked = True
+        for server in self.servers:
+            server.should_exit = True
+        self._exit_after(self.grace + self.CLOSE_SECONDS)
+
+    @staticmethod
+    def _exit_after(seconds):
+        # A thread, not the event loop: a loop held up by a call still ends on time.
+        def exit_now():
+            log.error("the server did not stop within %g s: exiting", seconds)
+            logging.shutdown()
+            os._exit(1)
+        timer = threading.Timer(seconds, exit_now)
+        timer.daemon = True
+        timer.start()
+
+
 async def serve(server, sockets, log_level="warning"):
     apps = {"api": create_api_app(server), "web": create_web_app(server),
             "files": create_files_app(server)}
+    settings = server.settings
     servers = []
     for name, app in apps.items():
         config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
-                                timeout_keep_alive=30)
+                                http=IdleClosingProtocol, timeout_keep_alive=settings.idle_timeout,
+                                timeout_graceful_shutdown=settings.shutdown_timeout)
         servers.append(uvicorn.Server(config))
     loop = asyncio.get_running_loop()
+    shutdown = Shutdown(servers, settings.shutdown_timeout)
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: [setattr(s, "should_exit", True) for s in servers])
+        loop.add_signal_handler(sig, shutdown)
     for s in servers:
-        s.install_signal_handlers = lambda: None
+        # uvicorn's own handlers would replace these, and raise the signal again on its way out.
+        s.capture_signals = contextlib.nullcontext
     # A thread building a large answer holds the GIL for up to the switch interval at a time;
     # a short one lets the event loop answer small requests meanwhile (5 ms by default).
     sys.setswitchinterval(0.001)

@@ -16,11 +16,17 @@ class Settings:
     web_port: int = DEFAULT_PORTS["web"]
     files_port: int = DEFAULT_PORTS["files"]
     max_body: int = 64 * 1024 * 1024
+    # What all request bodies in flight may take in memory at once (bodies.py).
+    max_body_memory: int = 256 * 1024 * 1024
     public_host: str = field(default="")
     # ClearML Server's non-responsive tasks watchdog (services/tasks.conf): threshold_sec and
     # watch_interval_sec. A task_timeout of 0 turns it off.
     task_timeout: float = 7200
     task_check_interval: float = 900
+    # A connection whose client sends nothing for this long, while the server waits on it,
+    # is closed; at SIGTERM, calls in flight get shutdown_timeout seconds to finish.
+    idle_timeout: float = 30
+    shutdown_timeout: float = 5
 
     def url(self, port):
         host = self.public_host or ("127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host)

@@ -11,14 +11,15 @@ import pytest
 import requests
 
 from clearml_local.storage.database import SCHEMA_VERSION
-from clearml_local.datafolder import DATABASE
+from clearml_local.datafolder import DATABASE, LOCK
 from conftest import start_server, stop_server
 from support import clearml_local, listing, manifest_of, run_script, sha256, start_agent
 from support import stop_process, wait_for_status
 
 # What a used data folder holds besides what a backup carries (datafolder.KEPT, the database,
 # the uploads): written again at each start, or the database's own.
-NOT_CARRIED = {"clearml.conf", "clearml.env", "clearml.db-wal", "clearml.db-shm"}
+# Written again at each start, the database's own, or the running server's lock.
+NOT_CARRIED = {"clearml.conf", "clearml.env", "clearml.db-wal", "clearml.db-shm", LOCK}
 
 
 def download(server, url):

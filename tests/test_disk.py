@@ -135,3 +135,30 @@ def test_bad_file_names_are_400(server, name):
     assert response.status_code == 400
     assert "invalid file path" in response.json()["meta"]["result_msg"]
     assert upload(server, name, 10).status_code == 400
+
+
+def test_uploads_spool_in_the_data_folder_not_the_system_temp(tmp_path):
+    """A system temp folder with no room for the upload does not matter: it needs space in the
+    data folder only. (Some room is left: Python skips a temp folder it cannot write at all.)"""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root (CI runs as root)")
+    temp = tmp_path / "system-temp"
+    mount(temp, "size=1m,mode=0777")
+    try:
+        filler = fill(temp)
+        os.truncate(filler, filler.stat().st_size - 64 * 1024)
+        running = start_server(tmp_path / "data", tmp_path / "home",
+                               env={**os.environ, "TMPDIR": str(temp)})
+        try:
+            content = os.urandom(3 * 1024 * 1024)
+            assert upload_bytes(running, "/p/big.bin", content).status_code == 200
+            assert (running.data_dir / "files/p/big.bin").read_bytes() == content
+        finally:
+            stop_server(running)
+    finally:
+        unmount(temp)
+
+
+def upload_bytes(server, path, content):
+    return requests.post(server.files_url + "/", files={path: (path, content)},
+                         headers={"Authorization": f"Bearer {server.token}"}, timeout=30)

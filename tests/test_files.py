@@ -74,3 +74,16 @@ def test_models_are_filtered_by_readiness_before_paging(server):
             server.api("models.set_ready", model=model)
     ready = server.api("models.get_all", project=[project], ready=True, page=0, page_size=1)
     assert [m["name"] for m in ready["models"]] == ["m2"]
+
+
+@pytest.mark.parametrize("first, second, problem", [
+    ("/clash/a.bin", "/clash/a.bin/b.bin", "a file"),
+    ("/clash/dir/x.bin", "/clash/dir", "a folder")])
+def test_a_path_clash_is_a_4xx_and_keeps_the_first_file(server, first, second, problem):
+    assert upload(server, first, b"first").status_code == 200
+    response = upload(server, second, b"second")
+    meta = response.json()["meta"]
+    assert response.status_code == meta["result_code"] == 409
+    assert problem in meta["result_msg"]
+    kept = requests.get(server.files_url + first, headers=auth(server), timeout=10)
+    assert kept.content == b"first"

@@ -16,37 +16,42 @@ SINGLE_VALUE_ITERATION = -(2 ** 31)
 
 
 def add_batch(call):
-    """Store the batch: an invalid event refuses all of it, while events holding NaN or
-    Infinity are refused one by one (_add)."""
-    events = call.data
-    if not isinstance(events, list):
-        raise errors.BadRequest("events.add_batch takes JSON lines, one event per line")
-    return _add(call, events)
+    """Store the batch (call.data: jsonio.Lines, parsed a piece at a time): an invalid event
+    refuses all of it, while events holding NaN or Infinity are refused one by one (_add)."""
+    return _add(call, call.data)
 
 
 def add(call):
-    return _add(call, [{k: v for k, v in call.data.items() if not k.startswith("_")}])
+    return _add(call, [[{k: v for k, v in call.data.items() if not k.startswith("_")}]])
 
 
-def _add(call, events):
-    """Store the events; those holding NaN or Infinity are refused one by one and counted in
-    errors_info, as under ClearML Server, where Elasticsearch's numeric fields refuse them
-    ("supports only finite values") and add_events counts the event as an error
-    (apiserver/bll/event/event_bll.py). EventsNotAdded when no event is left."""
-    finite = [event for event in events if _is_finite(event)]
-    refused = len(events) - len(finite)
+def _add(call, pieces):
+    """Store the events of pieces (lists of events); those holding NaN or Infinity are refused
+    one by one and counted in errors_info, as under ClearML Server, where Elasticsearch's
+    numeric fields refuse them ("supports only finite values") and add_events counts the event
+    as an error (apiserver/bll/event/event_bll.py). EventsNotAdded when no event is left."""
+    refused = 0
+
+    def finite_pieces():
+        nonlocal refused
+        for events in pieces:
+            finite = [event for event in events if _is_finite(event)]
+            refused += len(events) - len(finite)
+            yield finite
+
+    added = call.storage.add_event_pieces(finite_pieces())
     if refused:
-        log.warning("task events: %d of %d refused: %s", refused, len(events), NOT_FINITE)
-        if not finite:
+        log.warning("task events: %d of %d refused: %s", refused, added + refused, NOT_FINITE)
+        if not added:
             raise errors.EventsNotAdded(f"{refused} events not added: {NOT_FINITE}",
                                         **{NOT_FINITE: refused})
-    return {"added": call.storage.add_events(finite), "errors": refused,
+    return {"added": added, "errors": refused,
             "errors_info": {NOT_FINITE: refused} if refused else {}}
 
 
 def _is_finite(event):
     """Whether the event holds no NaN or Infinity. Its body passed jsonio.check already
-    (api.parse_body), all but finiteness: a flat event needs only its floats looked at."""
+    (jsonio.loads), all but finiteness: a flat event needs only its floats looked at."""
     if type(event) is dict:
         for value in event.values():
             kind = type(value)

@@ -3,6 +3,7 @@
 Rules from clearml-server apiserver/bll/project/project_bll.py and sub_projects.py.
 """
 from .. import errors
+from .lists import in_values
 from .rows import Rows, _decode, now
 
 PROJECT_EDITABLE = ("name", "description", "tags", "system_tags", "default_output_destination")
@@ -72,10 +73,10 @@ class Projects(Rows):
         """The ids of the projects below the given ones, at any depth."""
         if not project_ids:
             return []
-        marks = ", ".join("?" for _ in project_ids)
+        listed, args = in_values("value", list(project_ids))
         return [row["id"] for row in self.db.execute(
             "SELECT id FROM projects WHERE EXISTS (SELECT 1 FROM json_each(projects.path)"
-            f" WHERE value IN ({marks}))", list(project_ids))]
+            f" WHERE {listed})", args)]
 
     def edit_project(self, project_id, fields):
         """Edit a project; a new name renames the projects below it too, and may not move it
@@ -103,13 +104,13 @@ class Projects(Rows):
         with self.transaction():
             self._get("projects", project_id)
             ids = [project_id] + self.project_descendants([project_id])
-            marks = ", ".join("?" for _ in ids)
-            count = self.db.execute(f"SELECT COUNT(*) FROM tasks WHERE project IN ({marks})",
-                                    ids).fetchone()[0]
+            listed, args = in_values("project", ids)
+            count = self.db.execute(f"SELECT COUNT(*) FROM tasks WHERE {listed}",
+                                    args).fetchone()[0]
             if count and not force:
                 raise errors.ProjectHasTasks(f"project has {count} tasks", tasks=count)
             for table in ("tasks", "models"):
-                self.db.execute(f"UPDATE {table} SET project = NULL WHERE project IN ({marks})",
-                                ids)
-            self.db.execute(f"DELETE FROM projects WHERE id IN ({marks})", ids)
+                self.db.execute(f"UPDATE {table} SET project = NULL WHERE {listed}", args)
+            listed, args = in_values("id", ids)
+            self.db.execute(f"DELETE FROM projects WHERE {listed}", args)
             return {"deleted": 1, "disassociated_tasks": count}

@@ -166,7 +166,7 @@ def _adjust(table, kind, request, descendants):
             and request.get("project"):
         ids = request["project"] if isinstance(request["project"], list) else [request["project"]]
         plain = [i for i in ids if isinstance(i, str) and not i.startswith(("-", "__$"))]
-        request["project"] = ids + [i for i in descendants(plain) if i not in ids]
+        request["project"] = list(dict.fromkeys(ids + descendants(plain)))
     if table == "projects":
         if "path" in request:
             raise errors.ValidationError(

@@ -15,6 +15,7 @@ from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
 from . import (actions, compare, csrf, downloads, edit, experiment, login, projects, render,
                searches, session, settings, template_filters, workers)
+from .headers import SecurityHeaders
 
 HERE = Path(__file__).parent
 NOT_FOUND = (errors.InvalidTaskId, errors.InvalidProjectId, errors.InvalidModelId)
@@ -155,4 +156,4 @@ def create_web_app(server):
         csrf.CrossSiteRequest: cross_site})
     app.state.server = server
     app.state.templates = templates
-    return app
+    return SecurityHeaders(app)

@@ -11,8 +11,13 @@ KINDS = {"image": ("png", "jpg", "jpeg", "gif", "webp", "bmp", "svg"),
 
 
 def web_url(server, uri):
-    """This web app's address of a file the file server holds, else the address as it is."""
-    return downloads.link(server, uri) or uri
+    """This web app's address of a file the file server holds, an http(s) address as it is,
+    else None: any key holder reports samples, and a javascript: or data: URL as a link or a
+    source would run their script in this site."""
+    ours = downloads.link(server, uri)
+    if ours:
+        return ours
+    return uri if urlsplit(uri).scheme.lower() in ("http", "https") else None
 
 
 def kind(uri):

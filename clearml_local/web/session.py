@@ -1,4 +1,6 @@
 """Who is asking: the API's own credentials, as a login cookie or an Authorization header."""
+import re
+
 from .. import errors
 
 COOKIE = "clearml_local_token"
@@ -30,8 +32,16 @@ def _check(request):
 
 
 def safe_next(target):
-    """target when it is a path on this site, else the home page (no open redirects)."""
+    """target when it is a path on this site, else the home page (no open redirects).
+
+    Browsers drop tabs and line breaks from a URL and read a backslash as a slash, so that
+    "/<tab>/evil.example" leads to another site: like "//", control characters and backslashes
+    are refused.
+    """
     if (isinstance(target, str) and target.startswith("/") and not target.startswith("//")
-            and "\\" not in target):
+            and not _UNSAFE.search(target)):
         return target
     return HOME
+
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
