@@ -163,7 +163,7 @@ def _report(push):
 
 def _report_dry(push):
     would = push.would
-    print(f"Dry run: would create " + ", ".join(
+    print("Dry run: would create " + ", ".join(
         f"{would[kind]} {kind}s" for kind in ("project", "queue", "task", "model"))
         + f" on {push.target.hosts.api}, and carry {would['events']} events and "
         f"{push.remap.files} files ({push.remap.bytes} bytes)", file=push.out)
