@@ -99,7 +99,7 @@ def test_the_wheel_names_the_servers_dependencies_and_the_command(built):
     runtime = {name.lower() for name, rest in required if "extra ==" not in rest}
     extras = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
     entry_points = wheel.read(info.replace("METADATA", "entry_points.txt")).decode()
-    assert runtime == DEPENDENCIES and extras == {"example", "test"}
+    assert runtime == DEPENDENCIES and extras == {"example", "push", "test"}
     assert "clearml-local = clearml_local.commands:main" in entry_points
 
 

@@ -40,6 +40,36 @@ def test_newer_schema_is_refused(tmp_path):
         Storage(tmp_path / "db")
 
 
+def test_read_only_storage_reads_and_refuses_writes(storage, task_id):
+    reader = Storage(storage.path, read_only=True)
+    assert reader.get_task(task_id)["name"] == "t"
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.create_task({"name": "u", "type": "training"}, IDENTITY)
+    reader.close()
+
+
+def test_read_only_storage_neither_creates_nor_upgrades(tmp_path, storage):
+    with pytest.raises(RuntimeError, match="no database"):
+        Storage(tmp_path / "absent", read_only=True)
+    storage.db.execute("PRAGMA user_version = 1")
+    with pytest.raises(RuntimeError, match="start its server once to upgrade it"):
+        Storage(storage.path, read_only=True)
+    assert storage.db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_events_are_read_a_page_at_a_time_in_get_events_order(storage, task_id):
+    storage.add_events([{"type": "log", "task": task_id, "msg": str(n), "timestamp": 5 - n // 2}
+                        for n in range(5)])
+    pages, after = [], None
+    while True:
+        events, after = storage.events_page(task_id, "log", after, limit=2)
+        pages.append([event["msg"] for event in events])
+        if after is None:
+            break
+    assert pages == [["4", "2"], ["3", "0"], ["1"]]
+    assert storage.event_counts(task_id) == {"log": 5}
+
+
 def test_failed_transaction_writes_nothing(storage, task_id):
     with pytest.raises(errors.ValidationError):
         storage.add_events([

@@ -109,7 +109,7 @@ class Compiler:
 
     def range_value(self, key, bound, up):
         if key in DATE_FIELDS:
-            return _stamp(_parse_date(key, bound), up)
+            return _stamp(parse_date(key, bound), up)
         if isinstance(bound, str):  # base.py _try_convert_to_numeric, for last_metrics.*
             try:
                 return float(bound)
@@ -131,7 +131,7 @@ class Compiler:
             if not isinstance(item, str):
                 raise errors.FieldsValueError(f"{key} conditions must be strings", field=key)
             operator = re.match(r"(>=|>|<=|<)?", item).group(0)
-            moment = _parse_date(key, item[len(operator):])
+            moment = parse_date(key, item[len(operator):])
             if operator:
                 clauses.append(f"{expr} {operator} ?")
                 args.append(_stamp(moment, up=operator in (">=", "<")))
@@ -322,7 +322,8 @@ def _list_sql(action, items, source, expr):
     return (test if action == "in" else f"NOT {test}"), args
 
 
-def _parse_date(key, text):
+def parse_date(key, text):
+    """The UTC moment a request's date text names (field key); FieldsValueError otherwise."""
     if not isinstance(text, str):
         raise errors.FieldsValueError(f"{key}: a date must be a string", field=key)
     try:

@@ -236,6 +236,25 @@ class Events(Rows):
         return self.db.execute("SELECT COUNT(*) FROM events WHERE task = ? AND type = ?",
                                (task_id, event_type)).fetchone()[0]
 
+    def event_counts(self, task_id):
+        """{type: how many} of a task's events."""
+        return {row[0]: row[1] for row in self.db.execute(
+            "SELECT type, COUNT(*) FROM events WHERE task = ? GROUP BY type", (task_id,))}
+
+    def events_page(self, task_id, event_type, after=None, limit=1000):
+        """Up to limit events of one type of a task in get_events' order (time, then
+        arrival), those after the position `after` only; read along the index
+        events_task_time, so that a task of millions of events is read a page at a time.
+        Returns (events, the position after the last of them, or None past the end)."""
+        where, args = "task = ? AND type = ?", [task_id, event_type]
+        if after is not None:
+            where += " AND (timestamp, id) > (?, ?)"
+            args += list(after)
+        rows = self.db.execute(f"SELECT id, timestamp, doc FROM events WHERE {where}"
+                               " ORDER BY timestamp, id LIMIT ?", args + [limit]).fetchall()
+        events = [dict(json.loads(row["doc"]), _seq=row["id"]) for row in rows]
+        return events, ((rows[-1]["timestamp"], rows[-1]["id"]) if len(rows) == limit else None)
+
     def delete_events(self, task_id):
         with self.transaction():
             return self.db.execute("DELETE FROM events WHERE task = ?", (task_id,)).rowcount

@@ -51,6 +51,10 @@ class Queues(Rows):
         """{id: name} of every queue, hidden ones included."""
         return {row["id"]: row["name"] for row in self.db.execute("SELECT id, name FROM queues")}
 
+    def every_queue(self):
+        """Every queue, hidden ones too, by name."""
+        return self.query("queues", {"search_hidden": True}, ["name"])
+
     def queue_by_name(self, name):
         """The queue named exactly name, or None."""
         row = self.db.execute("SELECT id FROM queues WHERE name = ?", (name,)).fetchone()

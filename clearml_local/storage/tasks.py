@@ -31,6 +31,10 @@ class Tasks(Rows):
         """The tasks with the given ids that exist, hidden ones included."""
         return self.get_all("tasks", {"id": list(ids)}) if ids else []
 
+    def every_task(self):
+        """Every task, hidden and archived ones too, oldest first."""
+        return self.query("tasks", {"search_hidden": True}, ["created", "id"])
+
     # The reads the web UI's pages name (and the API's get_all could answer the same way).
 
     def task_rows(self, project=None, archived=False, columns=None):
