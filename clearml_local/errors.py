@@ -125,6 +125,11 @@ class TaskNotQueued(APIError):
     default_message = "invalid queue id or task not in queue"
 
 
+class TaskAlreadyQueued(APIError):
+    subcode = 706
+    default_message = "failed adding task to queue since task is already queued"
+
+
 class NoDefaultQueue(APIError):
     subcode = 707
     default_message = "no queue is tagged as the default queue for this company"

@@ -190,15 +190,21 @@ class SpoolingParser(MultiPartParser):
 
 
 def file_of_url(server, url):
-    """The stored file behind a URL of this file server, or None when the URL is elsewhere.
+    """The stored file behind a URL of this file server, or None when the URL is elsewhere."""
+    return stored_file(server.settings.data_dir, server.settings.files_url, url)
+
+
+def stored_file(data_dir, files_url, url):
+    """The file under data_dir's files behind url, when url names the file server files_url
+    answers at and the file exists; else None.
 
     The port is not compared: URLs recorded before a restart on other ports still resolve.
     """
-    parsed, ours = urlsplit(url or ""), urlsplit(server.settings.files_url)
+    parsed, ours = urlsplit(url or ""), urlsplit(files_url)
     if parsed.scheme not in ("http", "https") or parsed.hostname != ours.hostname:
         return None
     try:
-        path = safe_path(server.settings.data_dir / FILES, parsed.path)
+        path = safe_path(data_dir / FILES, parsed.path)
     except errors.APIError:
         return None
     return path if path.is_file() else None

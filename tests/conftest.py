@@ -182,20 +182,11 @@ def web_login(server, browser, tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def logged_in(browser, web_login):
-    """One logged-in browser context for a module: its cache keeps Plotly.js loaded once."""
-    from web_browser import VIEWPORT
-    context = browser.new_context(viewport=VIEWPORT, storage_state=web_login)
-    yield context
-    context.close()
-
-
 @pytest.fixture
-def page(browser, logged_in):
-    """A page of the module's logged-in context; fails the test when a script on it threw."""
+def page(browser, web_login):
+    """A logged-in page in a context of its own; fails the test when a script on it threw."""
     from web_browser import open_page
-    with open_page(browser, context=logged_in) as page:
+    with open_page(browser, web_login) as page:
         yield page
 
 

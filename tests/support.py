@@ -2,6 +2,7 @@
 import hashlib
 import json
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -10,12 +11,35 @@ from pathlib import Path
 
 import requests
 
+from clearml_local.storage import SCHEMA_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).parent / "scripts"
 # Who a Storage used directly in tests acts as.
 IDENTITY = {"user": "u", "company": "c", "user_name": "tester"}
-# What the schemas before version 7 lacked, for tests that build an older database.
-BEFORE_USERS = "DROP TABLE sessions; DROP TABLE credentials; DROP TABLE users;"
+# What each schema version added, undone (database.MIGRATIONS in reverse), so that a test can
+# turn a new database into an older one and check that Storage upgrades it.
+SCHEMA_UNDO = {
+    8: "DROP INDEX events_identity; ALTER TABLE events DROP COLUMN no_iter;"
+       " ALTER TABLE models DROP COLUMN last_metrics;"
+       " CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);",
+    7: "DROP TABLE sessions; DROP TABLE credentials; DROP TABLE users;",
+    6: "DROP INDEX events_identity; DROP INDEX events_scalars; ALTER TABLE events DROP COLUMN key;"
+       " CREATE INDEX events_task ON events (task, type, metric, variant, iter);",
+    5: "",  # References enforced from here: data, not schema.
+    4: "DROP INDEX projects_parent; ALTER TABLE projects DROP COLUMN parent;"
+       " ALTER TABLE projects DROP COLUMN path;",
+    3: "ALTER TABLE tasks DROP COLUMN enqueue_status; ALTER TABLE models DROP COLUMN last_change;",
+    2: "DROP INDEX events_task_time;",
+}
+
+
+def older_schema(path, version):
+    """Turn the closed database at path, of this server's schema, into one of version."""
+    raw = sqlite3.connect(path)
+    raw.executescript("".join(SCHEMA_UNDO[v] + ";" for v in range(SCHEMA_VERSION, version, -1))
+                      + f"PRAGMA user_version = {version};")
+    raw.close()
 
 
 def run_script(server, name, *args, cwd, timeout=180, check=True):

@@ -7,7 +7,7 @@ import pytest
 from clearml import Task
 
 from clearml_local.storage import SCHEMA_VERSION, Storage
-from support import BEFORE_USERS, IDENTITY
+from support import IDENTITY, older_schema
 
 KINDS = {
     "training_stats_scalar": {"value": 0.5},
@@ -34,6 +34,18 @@ def test_batch_sent_twice_is_stored_once(storage, task_id, kind):
 def test_images_of_one_iteration_differ_by_key(storage, task_id):
     storage.add_events([event(task_id, "training_debug_image", key=key) for key in "ab"])
     assert storage.count_events(task_id, "training_debug_image") == 2
+
+
+def without_iter(task_id, kind):
+    return {k: v for k, v in event(task_id, kind).items() if k != "iter"}
+
+
+@pytest.mark.parametrize("kind", ["plot", "training_debug_image"])
+def test_event_without_iter_is_apart_from_iteration_0(storage, task_id, kind):
+    """_get_event_id joins only the id fields the event has: without iter, another id."""
+    storage.add_events([without_iter(task_id, kind), event(task_id, kind, iter=0)])
+    storage.add_events([without_iter(task_id, kind)])
+    assert sorted("iter" in e for e in storage.get_events(task_id, kind)) == [False, True]
 
 
 def test_log_lines_are_never_merged(storage, task_id):
@@ -64,11 +76,8 @@ def test_upgrade_keeps_newest_of_duplicates(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "t", "type": "training"}, IDENTITY)
     old.close()
+    older_schema(tmp_path / "db", 5)
     raw = sqlite3.connect(tmp_path / "db")  # Version 5: no key, every event appended.
-    raw.executescript(BEFORE_USERS + "DROP INDEX events_identity; DROP INDEX events_scalars;"
-                      "ALTER TABLE events DROP COLUMN key;"
-                      "CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
-                      "PRAGMA user_version = 5;")
     rows = [("training_stats_scalar", 0, '{"value": %s}' % v) for v in (1, 2, 3)] + [
         ("training_debug_image", 0, '{"key": "%s"}' % k) for k in "aab"] + [("log", 0, "{}")] * 2
     raw.executemany("INSERT INTO events (task, type, iter, timestamp, doc, value)"
@@ -90,3 +99,18 @@ def test_sdk_rereport_at_one_iteration_shows_newest(server):
         task.flush(wait_for_uploads=True)
     scalars = Task.get_task(task_id=task.id).get_reported_scalars()
     assert (scalars["loss"]["train"]["x"], scalars["loss"]["train"]["y"]) == ([7], [2.0])
+
+
+def test_upgrade_from_6_sets_events_without_iter_apart(tmp_path):
+    old = Storage(tmp_path / "db")
+    task = old.create_task({"name": "t", "type": "training"}, IDENTITY)
+    old.close()
+    older_schema(tmp_path / "db", 6)
+    raw = sqlite3.connect(tmp_path / "db")  # Version 6: stored at iter 0, iter 0's identity.
+    raw.execute("INSERT INTO events (task, type, iter, key, timestamp, doc) VALUES"
+                " (?, 'plot', 0, '', 0, ?)", (task, '{"type": "plot", "metric": "m"}'))
+    raw.commit()
+    raw.close()
+    upgraded = Storage(tmp_path / "db")
+    upgraded.add_events([{"task": task, "type": "plot", "metric": "m", "iter": 0}])
+    assert sorted("iter" in e for e in upgraded.get_events(task, "plot")) == [False, True]

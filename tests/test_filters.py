@@ -11,9 +11,10 @@ from types import SimpleNamespace
 import pytest
 from clearml import Task
 
+from clearml_local.storage import text_search
 from clearml_local.storage.query import paging
 from clearml_local.storage import Storage
-from support import BEFORE_USERS
+from support import older_schema
 
 BASE = "apiserver/database/model/base.py"
 
@@ -165,6 +166,15 @@ def test_search_text_matches_words_of_name_comment_and_id(server, world):
     assert names(server, world, search_text="ray nothing") == ["xy"]
 
 
+@pytest.mark.parametrize("search, text, found", [
+    ("training", "train run", True), ("runs", "a run", True), ("accuracies", "accuracy", True),
+    ("train -evaluated", "training, evaluating", False), ('"train run"', "training run", False),
+    ("trainer", "training", False)])
+def test_search_text_stems_words_as_mongodb_english(search, text, found):
+    """main_text_index's default_language "english": MongoDB stems with Snowball's English."""
+    assert text_search.text_match(search, text) is found
+
+
 def test_scroll_pages_through_and_refreshes(server, world):
     """base.py get_data_with_scroll_support: size per call, refresh_scroll re-reads it all."""
     first = server.api("tasks.get_all", project=[world.project], scroll_id=None, size=3)
@@ -236,16 +246,11 @@ def test_model_metadata_and_ready_filters(server, world):
 def test_version_2_database_gains_the_projects_above_its_nested_ones(tmp_path):
     """sub_projects.py _ensure_project, applied by the schema 4 upgrade to older data."""
     Storage(tmp_path / "db").close()
+    older_schema(tmp_path / "db", 2)
     old = sqlite3.connect(tmp_path / "db")
-    old.executescript(
-        BEFORE_USERS + "DROP INDEX projects_parent; ALTER TABLE projects DROP COLUMN parent;"
-        " ALTER TABLE projects DROP COLUMN path; ALTER TABLE tasks DROP COLUMN enqueue_status;"
-        " ALTER TABLE models DROP COLUMN last_change; DROP INDEX events_identity;"
-        " DROP INDEX events_scalars; ALTER TABLE events DROP COLUMN key;"
-        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
-        " PRAGMA user_version = 2;"
-        " INSERT INTO projects (id, name, basename, created, last_update)"
-        " VALUES ('p3', 'a/b/c', 'c', '2024-01-01', '2024-01-01');")
+    old.execute("INSERT INTO projects (id, name, basename, created, last_update)"
+                " VALUES ('p3', 'a/b/c', 'c', '2024-01-01', '2024-01-01')")
+    old.commit()
     old.close()
     projects = {p["name"]: p for p in Storage(tmp_path / "db").get_all("projects", {})}
     assert projects["a/b/c"]["path"] == [projects["a"]["id"], projects["a/b"]["id"]]

@@ -21,7 +21,8 @@ from support import find_task, run_script
 
 pytestmark = pytest.mark.slow
 # The server's own dependencies: nothing of the SDK, the agent or TensorFlow.
-DEPENDENCIES = {"starlette", "uvicorn", "python-multipart", "pyjwt", "regex", "jinja2", "plotly"}
+DEPENDENCIES = {"starlette", "uvicorn", "python-multipart", "pyjwt", "regex", "jinja2", "plotly",
+                "snowballstemmer"}
 
 
 def run(*command, cwd, env=None, timeout=600):
@@ -98,7 +99,7 @@ def test_the_wheel_names_the_servers_dependencies_and_the_command(built):
     runtime = {name.lower() for name, rest in required if "extra ==" not in rest}
     extras = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
     entry_points = wheel.read(info.replace("METADATA", "entry_points.txt")).decode()
-    assert runtime == DEPENDENCIES and extras == {"example", "test"}
+    assert runtime == DEPENDENCIES and extras == {"example", "push", "test"}
     assert "clearml-local = clearml_local.commands:main" in entry_points
 
 

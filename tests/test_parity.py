@@ -87,6 +87,50 @@ def test_enqueue_to_a_new_queue_name_creates_the_queue(server):
     assert answer["fields"]["execution.queue"] == queue["id"]
 
 
+@pytest.mark.parametrize("status", ["created", "queued", "in_progress", "completed"])
+def test_queues_add_task_only_adds_the_entry(server, status):
+    """queues.add_task (services/queues.py, bll/queue/queue_bll.py add_task): the entry and
+    execution.queue; the task's status stays as it was."""
+    other = server.api("queues.create", name=f"{PROJECT} add {status}")["id"]
+    task_id = new_task(server, status)
+    server.api("queues.add_task", queue=other, task=task_id)
+    task = server.api("tasks.get_by_id", task=task_id)["task"]
+    assert task["status"] == status and queued_ids(server, other) == [task_id]
+    assert task["execution"]["queue"] == other
+
+
+def test_queues_add_task_twice_is_task_already_queued(server):
+    other = server.api("queues.create", name=f"{PROJECT} add twice")["id"]
+    task_id = new_task(server)
+    server.api("queues.add_task", queue=other, task=task_id)
+    answer = server.call("queues.add_task", {"queue": other, "task": task_id})
+    assert answer["meta"]["result_subcode"] == 706 and queued_ids(server, other) == [task_id]
+
+
+@pytest.mark.parametrize("endpoint, items", [
+    ("tasks.edit_hyper_params", {"hyperparams": [{"section": "General", "name": "a"}]}),
+    ("tasks.edit_configuration", {"configuration": [{"name": "c", "value": "1"}]})])
+@pytest.mark.parametrize("status, force, allowed", [
+    ("created", False, True), ("in_progress", False, False), ("in_progress", True, True),
+    ("stopped", True, False), ("completed", True, False), ("published", True, False)])
+def test_parameters_are_edited_when_created_or_in_progress_with_force(
+        server, endpoint, items, status, force, allowed):
+    """get_task_for_update (bll/task/utils.py), as bll/task/hyperparams.py calls it."""
+    task_id = new_task(server, status)
+    answer = server.call(endpoint, {"task": task_id, "force": force, **items})
+    assert (answer["meta"]["result_code"] == 200) is allowed
+    assert allowed or answer["meta"]["result_subcode"] == 110
+
+
+def test_properties_section_is_edited_in_any_status(server):
+    """edit_params: allow_all_statuses when every item is in the properties section."""
+    task_id = new_task(server, "published")
+    server.api("tasks.edit_hyper_params", task=task_id, hyperparams=[
+        {"section": "properties", "name": "seed", "value": "7"}])
+    task = server.api("tasks.get_by_id", task=task_id)["task"]
+    assert task["hyperparams"]["properties"]["seed"]["value"] == "7"
+
+
 def queue_of_three(server, name):
     """A new queue and the three tasks waiting in it, in order."""
     queue = server.api("queues.create", name=f"{PROJECT} {name}")["id"]

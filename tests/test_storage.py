@@ -7,7 +7,7 @@ import pytest
 from clearml_local import errors
 from clearml_local.storage import SCHEMA_VERSION, Storage
 from clearml_local.storage.database import REFERENCES_ENFORCED
-from support import BEFORE_USERS, IDENTITY
+from support import IDENTITY, older_schema
 
 
 
@@ -25,15 +25,8 @@ def test_reopening_keeps_data(tmp_path):
 def test_older_schema_is_upgraded_in_place(tmp_path):
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, IDENTITY)
-    old.db.executescript(BEFORE_USERS +  # What versions 1 to 5 lacked.
-        "DROP INDEX events_task_time; DROP INDEX projects_parent; DROP INDEX events_identity;"
-        " DROP INDEX events_scalars;"
-        " ALTER TABLE events DROP COLUMN key;"
-        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);"
-        " ALTER TABLE projects DROP COLUMN parent; ALTER TABLE projects DROP COLUMN path;"
-        " ALTER TABLE tasks DROP COLUMN enqueue_status; ALTER TABLE models DROP COLUMN last_change;"
-        " PRAGMA user_version = 1;")
     old.close()
+    older_schema(tmp_path / "db", 1)
     upgraded = Storage(tmp_path / "db")
     indexes = {row[1] for row in upgraded.db.execute("PRAGMA index_list(events)")}
     assert upgraded.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
@@ -45,6 +38,36 @@ def test_newer_schema_is_refused(tmp_path):
     sqlite3.connect(tmp_path / "db").execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(RuntimeError, match="upgrade the server"):
         Storage(tmp_path / "db")
+
+
+def test_read_only_storage_reads_and_refuses_writes(storage, task_id):
+    reader = Storage(storage.path, read_only=True)
+    assert reader.get_task(task_id)["name"] == "t"
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        reader.create_task({"name": "u", "type": "training"}, IDENTITY)
+    reader.close()
+
+
+def test_read_only_storage_neither_creates_nor_upgrades(tmp_path, storage):
+    with pytest.raises(RuntimeError, match="no database"):
+        Storage(tmp_path / "absent", read_only=True)
+    storage.db.execute("PRAGMA user_version = 1")
+    with pytest.raises(RuntimeError, match="start its server once to upgrade it"):
+        Storage(storage.path, read_only=True)
+    assert storage.db.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_events_are_read_a_page_at_a_time_in_get_events_order(storage, task_id):
+    storage.add_events([{"type": "log", "task": task_id, "msg": str(n), "timestamp": 5 - n // 2}
+                        for n in range(5)])
+    pages, after = [], None
+    while True:
+        events, after = storage.events_page(task_id, "log", after, limit=2)
+        pages.append([event["msg"] for event in events])
+        if after is None:
+            break
+    assert pages == [["4", "2"], ["3", "0"], ["1"]]
+    assert storage.event_counts(task_id) == {"log": 5}
 
 
 def test_failed_transaction_writes_nothing(storage, task_id):
@@ -138,13 +161,9 @@ def test_older_database_upgrades_to_enforced_references(tmp_path):
     old.close()
     raw = sqlite3.connect(tmp_path / "db")  # References were not enforced before.
     raw.execute("UPDATE tasks SET project = 'deleted project' WHERE id = ?", (task,))
-    raw.executescript(BEFORE_USERS +  # Events had no identity yet (version 6).
-        "DROP INDEX events_identity; DROP INDEX events_scalars;"
-        " ALTER TABLE events DROP COLUMN key;"
-        " CREATE INDEX events_task ON events (task, type, metric, variant, iter);")
-    raw.execute(f"PRAGMA user_version = {REFERENCES_ENFORCED - 1}")
     raw.commit()
     raw.close()
+    older_schema(tmp_path / "db", REFERENCES_ENFORCED - 1)
     upgraded = Storage(tmp_path / "db")
     assert upgraded.get_task(task)["project"] is None
     assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []

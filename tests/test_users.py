@@ -17,7 +17,7 @@ import requests
 from clearml_local.credentials import Credentials
 from clearml_local.storage import Storage
 from conftest import start_server, stop_server
-from support import BEFORE_USERS, IDENTITY, SCRIPTS, add_user, users_command
+from support import IDENTITY, SCRIPTS, add_user, older_schema, users_command
 
 
 @pytest.fixture(scope="module")
@@ -224,8 +224,8 @@ def test_schema_6_data_upgrades_and_its_tasks_stay_the_first_users(tmp_path):
     makes the stored key pair and user id the first user's, who owns the earlier tasks."""
     old = Storage(tmp_path / "db")
     task = old.create_task({"name": "kept", "type": "training"}, {**IDENTITY, "user": "u1"})
-    old.db.executescript(BEFORE_USERS + "PRAGMA user_version = 6;")
     old.close()
+    older_schema(tmp_path / "db", 6)
     (tmp_path / "credentials.json").write_text(json.dumps(
         {"access_key": "OLDKEY", "secret_key": "old-secret", "signing_key": "s" * 64, "user_id": "u1"}))
     upgraded = Storage(tmp_path / "db")

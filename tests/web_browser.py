@@ -33,17 +33,19 @@ def log_in(page, server, path):
 
 
 @contextlib.contextmanager
-def open_page(browser, storage_state=None, context=None):
-    """A page in a fresh context (or in context); fails the test when a script on it threw."""
-    own = context is None
-    context = context or browser.new_context(viewport=VIEWPORT, storage_state=storage_state)
+def open_page(browser, storage_state=None):
+    """A page in a fresh context, closed with it; fails the test when a script on it threw.
+
+    Closing the context, never the page alone: Chromium keeps a page whose navigation or load
+    is still in flight (a test ends right after a click, a live page reloads), and Playwright's
+    page.close() then waits for it forever; disposing of the context always ends its pages.
+    """
+    context = browser.new_context(viewport=VIEWPORT, storage_state=storage_state)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
     try:
         yield page
     finally:
-        page.close()
-        if own:
-            context.close()
+        context.close()
     assert not errors, f"script errors on the page: {errors}"

@@ -26,6 +26,7 @@ COMMANDS = (
     "restore",
     "users",
     "doctor",
+    "push",
 )
 
 

@@ -75,7 +75,7 @@ def scalar_metrics_iter_histogram(call):
     key = field(call, "key", required=False, default="iter")
     if key not in ("iter", "timestamp", "iso_time"):
         raise errors.ValidationError(f"key must be iter, timestamp or iso_time, not {key!r}")
-    call.storage.get_task(task_id)
+    _owner(call, task_id)
     result = {}
     by_time = key != "iter"  # ClearML Server's histogram orders the points by its key.
     for metric, variants in call.storage.scalar_series([task_id]).get(task_id, {}).items():
@@ -124,7 +124,7 @@ def get_task_events(call):
     total counts them all and scroll_id continues after the last one answered
     (events.get_task_events in ClearML Server's services/events.py)."""
     task_id = field(call, "task")
-    call.storage.get_task(task_id)
+    _owner(call, task_id)
     event_type = field(call, "event_type", required=False)
     order = field(call, "order", required=False, default="asc")
     if order not in ("asc", "desc"):
@@ -144,7 +144,7 @@ def get_task_plots(call):
     """The last iters plots of each metric and variant, metric and variant ascending, newest
     first within each (EventBLL.get_task_plots in ClearML Server's bll/event/event_bll.py)."""
     task_id = field(call, "task")
-    call.storage.get_task(task_id)
+    _owner(call, task_id)
     iters = field(call, "iters", int, required=False, default=1)
     wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
     by_plot = {}
@@ -168,7 +168,7 @@ def get_task_metrics(call):
 
 def get_scalar_metrics_and_variants(call):
     result = {}
-    for entry in last_metric_entries(call.storage.get_task(field(call, "task"))):
+    for entry in last_metric_entries(_owner(call, field(call, "task"))):
         result.setdefault(entry["metric"], {})[entry["variant"]] = {"name": entry["variant"]}
     return {"metrics": result}
 
@@ -187,7 +187,7 @@ def get_task_single_value_metrics(call):
     wanted = event_selection.metric_variants(field(call, "metrics", list, required=False))
     answer = []
     for task_id in id_list(call, "tasks"):
-        task = call.storage.get_task(task_id)
+        task = _owner(call, task_id)
         values = [{key: event.get(key) for key in ("metric", "variant", "value", "timestamp")}
                   for event in call.storage.get_events(task_id, "training_stats_scalar")
                   if event.get("iter") == SINGLE_VALUE_ITERATION
@@ -205,6 +205,7 @@ def debug_images(call):
     iters = field(call, "iters", int, required=False, default=1)
     if call.data.get("metrics") is None and call.data.get("task") is not None:
         task_id = field(call, "task")
+        _owner(call, task_id)
         images = event_selection.page(call.storage, task_id, None, iters, True, None)
         return {"task": task_id, "images": _public(images), "returned": len(images),
                 "total": len(images), "scroll_id": None}
@@ -216,6 +217,7 @@ def debug_images(call):
         event_selection.positions(field(call, "scroll_id", required=False))
     metrics = []
     for task_id in dict.fromkeys(m["task"] for m in requested):
+        _owner(call, task_id)
         wanted = event_selection.metric_variants([m for m in requested if m["task"] == task_id
                                    and m.get("metric") is not None])
         events = event_selection.page(call.storage, task_id, wanted, iters, earlier,
@@ -231,6 +233,15 @@ def delete_for_task(call):
     task_id = field(call, "task")
     call.storage.get_task(task_id)
     return {"deleted": call.storage.delete_events(task_id)}
+
+
+def _owner(call, owner_id):
+    """The task whose events are read, or the model with model_events set (as
+    _assert_task_or_model_exists in ClearML Server's services/events.py); raises
+    InvalidTaskId or InvalidModelId when there is none."""
+    if field(call, "model_events", bool, required=False, default=False):
+        return call.storage.get_model(owner_id)
+    return call.storage.get_task(owner_id)
 
 
 def _public(events):

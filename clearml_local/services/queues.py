@@ -46,7 +46,8 @@ def get_next_task(call):
 
 
 def add_task(call):
-    call.storage.enqueue_task(field(call, "task"), field(call, "queue"))
+    call.storage.add_queue_entry(field(call, "queue"), field(call, "task"), field(
+        call, "update_execution_queue", bool, required=False, default=True))
     return {"added": 1}
 
 

@@ -1,5 +1,6 @@
 """The tasks.* service: create, read, edit, run-state changes, queueing, cloning, artifacts."""
 from .. import errors
+from ..storage.clauses import parse_date
 from ..storage import TASK_EDITABLE
 from ._request import check_item, field, get_all as get_all_of, id_list, object_fields
 from .batch import run_batch
@@ -337,8 +338,13 @@ def get_types(call):
 
 
 def update(call):
-    """tasks.update: name, comment, tags, system_tags and project, whatever the status."""
+    """tasks.update: name, comment, tags, system_tags, project and created, whatever the
+    status (created is one of the fields clearml-server lets a user set: user_set_allowed in
+    apiserver/database/model/task/task.py)."""
     task_id = field(call, "task")
     fields = {k: v for k, v in _edit_fields(call).items()
               if k in ("name", "comment", "tags", "system_tags", "project")}
+    if call.data.get("created") is not None:
+        fields["created"] = parse_date("created", call.data["created"]).isoformat(
+            timespec="milliseconds")
     return {"updated": 1, "fields": call.storage.edit_task(task_id, fields, force=True)}

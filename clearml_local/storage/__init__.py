@@ -24,10 +24,11 @@ class Storage(Projects, Tasks, TaskOperations, Queues, Workers, Models, Events, 
 
     Methods that name an object by id raise the ClearML error for an invalid id of that kind
     when it does not exist. Each write method is one transaction (or a savepoint within the
-    caller's): all or nothing.
+    caller's): all or nothing. With read_only, only the read methods work (Database).
     """
 
-    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+    def __init__(self, path, regex_seconds=REGEX_SECONDS, read_only=False):
         self._column_cache = {}
-        super().__init__(path, regex_seconds)
-        self.ensure_default_queue()
+        super().__init__(path, regex_seconds, read_only)
+        if not read_only:
+            self.ensure_default_queue()

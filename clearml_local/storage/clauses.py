@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from .. import errors
 from .lists import in_values, none_missing
+from .text_search import text_match
 
 DATE_FIELDS = ("created", "started", "completed", "last_update", "last_change",
                "status_changed")
@@ -108,7 +109,7 @@ class Compiler:
 
     def range_value(self, key, bound, up):
         if key in DATE_FIELDS:
-            return _stamp(_parse_date(key, bound), up)
+            return _stamp(parse_date(key, bound), up)
         if isinstance(bound, str):  # base.py _try_convert_to_numeric, for last_metrics.*
             try:
                 return float(bound)
@@ -130,7 +131,7 @@ class Compiler:
             if not isinstance(item, str):
                 raise errors.FieldsValueError(f"{key} conditions must be strings", field=key)
             operator = re.match(r"(>=|>|<=|<)?", item).group(0)
-            moment = _parse_date(key, item[len(operator):])
+            moment = parse_date(key, item[len(operator):])
             if operator:
                 clauses.append(f"{expr} {operator} ?")
                 args.append(_stamp(moment, up=operator in (">=", "<")))
@@ -321,7 +322,8 @@ def _list_sql(action, items, source, expr):
     return (test if action == "in" else f"NOT {test}"), args
 
 
-def _parse_date(key, text):
+def parse_date(key, text):
+    """The UTC moment a request's date text names (field key); FieldsValueError otherwise."""
     if not isinstance(text, str):
         raise errors.FieldsValueError(f"{key}: a date must be a string", field=key)
     try:
@@ -362,30 +364,6 @@ def sortkey(value):
         except ValueError:
             return value
     return value
-
-
-_WORDS = re.compile(r'"([^"]*)"|(-?)([^\s"]+)')
-
-
-@lru_cache(maxsize=64)
-def _text_terms(text):
-    phrases, words, excluded = [], [], []
-    for phrase, minus, word in _WORDS.findall(text.lower()):
-        if phrase:
-            phrases.append(phrase)
-        elif word:
-            (excluded if minus else words).extend(re.findall(r"\w+", word))
-    return phrases, words, excluded
-
-
-def text_match(text, *fields):
-    """MongoDB $text, without stemming: any word as a whole word, every phrase, no -word."""
-    phrases, words, excluded = _text_terms(text)
-    content = " ".join(str(f) for f in fields if f is not None).lower()
-    tokens = set(re.findall(r"\w+", content))
-    if any(w in tokens for w in excluded) or not all(p in content for p in phrases):
-        return False
-    return bool(phrases) or any(w in tokens for w in words)
 
 
 # name: (number of arguments, function); REGEXP and IREGEXP are Database's, bounded in time.

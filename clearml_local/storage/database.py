@@ -5,6 +5,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import regex
 
@@ -12,7 +13,7 @@ from .. import errors
 from ..backup import kept_before_upgrade
 from .clauses import SQL_FUNCTIONS
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 REFERENCES_ENFORCED = 5  # The version from which PRAGMA foreign_keys is on.
 # Each migration upgrades the schema from the version before it; key = version reached.
 # schema.sql is always the newest schema, for new databases.
@@ -87,6 +88,15 @@ CREATE INDEX sessions_user ON sessions (user);
 CREATE INDEX sessions_key ON sessions (access_key);
 CREATE INDEX sessions_expires ON sessions (expires);
 """,
+    # An event sent without iter has an identity of its own, apart from iteration 0's, as in
+    # ClearML Server (events.UPSERT_EVENT); models keep the last values of their scalars.
+    8: """
+ALTER TABLE events ADD COLUMN no_iter INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET no_iter = 1 WHERE coalesce(json_type(doc, '$.iter'), 'null') = 'null';
+DROP INDEX events_identity;
+CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key, no_iter);
+ALTER TABLE models ADD COLUMN last_metrics TEXT NOT NULL DEFAULT '{}';
+""",
 }
 # The time a unit's regular expressions may take in all (name filters are regexes).
 REGEX_SECONDS = 1.0
@@ -140,23 +150,36 @@ class Database:
     undone and the caller may carry on (tasks.*_many).
     Durability: a commit survives the process being killed; a power cut may cost the last
     commits (WAL with synchronous = NORMAL).
+    With read_only, every connection is read-only and the database is neither created nor
+    migrated: RuntimeError unless it exists at this schema version (another program's view of
+    a server's data folder, which the server may be using meanwhile).
     """
 
-    def __init__(self, path, regex_seconds=REGEX_SECONDS):
+    def __init__(self, path, regex_seconds=REGEX_SECONDS, read_only=False):
         self.path = Path(path)
         self.regex_seconds = regex_seconds
+        self.read_only = read_only
         self._local = threading.local()  # The connection and unit state of this thread.
         self._idle = []  # Connections no unit is using, reused by the next units.
         self._loose = []  # Connections of threads that call storage outside a unit.
         self._pool_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._writers = set()  # Keys of the units known to write.
-        self.db.execute("PRAGMA journal_mode = WAL")
-        self._migrate()
+        if read_only:
+            self._check_version()
+        else:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
 
     def _connect(self):
-        db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
-                             timeout=30)
+        if self.read_only:
+            if not self.path.is_file():
+                raise RuntimeError(f"no database at {self.path}")
+            db = sqlite3.connect(f"file:{quote(str(self.path))}?mode=ro", uri=True,
+                                 isolation_level=None, check_same_thread=False, timeout=30)
+        else:
+            db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
+                                 timeout=30)
         db.row_factory = sqlite3.Row
         for name, (arity, function) in SQL_FUNCTIONS.items():
             db.create_function(name, arity, function, deterministic=True)
@@ -290,6 +313,14 @@ class Database:
                 db.execute(end)
             finally:
                 local.depth = depth
+
+    def _check_version(self):
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} has schema version {version}, this program reads version "
+                f"{SCHEMA_VERSION}: " + ("start its server once to upgrade it"
+                                         if version < SCHEMA_VERSION else "upgrade it"))
 
     def _migrate(self):
         version = _applied_version(self.db)

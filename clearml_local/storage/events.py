@@ -27,12 +27,12 @@ def _metric_columns(event):
 # metric, variant and key, in the index of its type, and indexes it again under the same id
 # ("overwrite if exists with same ID"); log lines get a new id each (bll/event/event_bll.py
 # add_events, event_id_fields, _get_event_id). The unique index events_identity is that id:
-# a log line's key is NULL, and NULLs never conflict. Unlike ClearML's id, an event without
-# iter shares the identity of iter 0 (the column's default).
+# a log line's key is NULL, and NULLs never conflict. _get_event_id leaves out a field the
+# event lacks, so an event without iter is apart from iter 0's: no_iter keeps it apart.
 UPSERT_EVENT = (
-    "INSERT INTO events (task, type, metric, variant, iter, key, value, timestamp, doc)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (task, type, metric, variant, iter, key) DO UPDATE SET"
+    "INSERT INTO events (task, type, metric, variant, iter, key, value, timestamp, doc, no_iter)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (task, type, metric, variant, iter, key, no_iter) DO UPDATE SET"
     " value = excluded.value, timestamp = excluded.timestamp, doc = excluded.doc")
 
 
@@ -47,7 +47,7 @@ def _event_row(event):
     return (event["task"], kind, event.get("metric") or "", event.get("variant") or "",
             event.get("iter") or 0, key,
             event.get("value") if kind == "training_stats_scalar" else None, int(stamp),
-            json.dumps(doc))
+            json.dumps(doc), int(event.get("iter") is None))
 
 
 @functools.lru_cache(maxsize=4096)  # A batch names few metrics, many times each.
@@ -71,7 +71,9 @@ class Events(Rows):
         one iteration leaves one point. last_metrics count every event received, as ClearML
         Server's do (bll/event/event_bll.py _update_last_scalar_events_for_task adds to
         count, min and max on every event, an overwrite too).
-        Raises ValidationError naming the first invalid events (counting all), and then stores
+        An event with model_event set is the model's whose id is in task: it updates that
+        model's last_metrics and last_iteration instead (add_events, ModelBLL.update_statistics).
+                Raises ValidationError naming the first invalid events (counting all), and then stores
         none.
         """
         with self.transaction():
@@ -90,7 +92,7 @@ class Events(Rows):
                     f"{invalid} invalid events, none stored: " + "; ".join(problems),
                     invalid=invalid)
             for task in tasks.values():
-                self._update("tasks", task["id"], {
+                self._update("models" if task["model_event"] else "tasks", task["id"], {
                     "last_metrics": task["last_metrics"], "last_iteration": task["last_iteration"],
                     "last_update": now()})
         return count
@@ -126,12 +128,31 @@ class Events(Rows):
                                   or not -2**63 <= stamp < 2**63):
             return "event timestamp must be a number of milliseconds since 1970"
         if event["task"] not in tasks:
-            row = self.db.execute("SELECT id, last_metrics, last_iteration FROM tasks"
-                                  " WHERE id = ?", (event["task"],)).fetchone()
-            if row is None:
-                return f"invalid task id {event['task']!r}"
-            tasks[event["task"]] = _decode("tasks", row)
+            owner = self._event_owner(event)
+            if isinstance(owner, str):
+                return owner
+            tasks[event["task"]] = owner
+        if tasks[event["task"]]["model_event"] != bool(event.get("model_event")):
+            return f"inconsistent model_event setting for {event['task']!r}"
+        if event.get("model_event") and event["type"] == "log":
+            return "task log events are not supported for models"
         return None
+
+    def _event_owner(self, event):
+        """The task (or model, for a model event) an event is reported to, with the fields
+        add_events updates, or why there is none. A published task or model takes events only
+        with allow_locked (EventBLL._get_valid_entities: LOCKED_TASK_STATUSES, ready != True)."""
+        table = "models" if event.get("model_event") else "tasks"
+        state = "ready" if table == "models" else "status"
+        row = self.db.execute(f"SELECT id, last_metrics, last_iteration, {state} FROM {table}"
+                              " WHERE id = ?", (event["task"],)).fetchone()
+        if row is None:
+            return f"invalid {table[:-1]} id {event['task']!r}"
+        if row[state] in (1, "published", "publishing") and not event.get("allow_locked"):
+            return f"invalid {table[:-1]} id {event['task']!r}: it is published"
+        owner = dict(_decode(table, row), model_event=table == "models")
+        owner["last_iteration"] = owner["last_iteration"] or 0
+        return owner
 
     @staticmethod
     def _track_scalar(task, event):
@@ -214,6 +235,25 @@ class Events(Rows):
     def count_events(self, task_id, event_type):
         return self.db.execute("SELECT COUNT(*) FROM events WHERE task = ? AND type = ?",
                                (task_id, event_type)).fetchone()[0]
+
+    def event_counts(self, task_id):
+        """{type: how many} of a task's events."""
+        return {row[0]: row[1] for row in self.db.execute(
+            "SELECT type, COUNT(*) FROM events WHERE task = ? GROUP BY type", (task_id,))}
+
+    def events_page(self, task_id, event_type, after=None, limit=1000):
+        """Up to limit events of one type of a task in get_events' order (time, then
+        arrival), those after the position `after` only; read along the index
+        events_task_time, so that a task of millions of events is read a page at a time.
+        Returns (events, the position after the last of them, or None past the end)."""
+        where, args = "task = ? AND type = ?", [task_id, event_type]
+        if after is not None:
+            where += " AND (timestamp, id) > (?, ?)"
+            args += list(after)
+        rows = self.db.execute(f"SELECT id, timestamp, doc FROM events WHERE {where}"
+                               " ORDER BY timestamp, id LIMIT ?", args + [limit]).fetchall()
+        events = [dict(json.loads(row["doc"]), _seq=row["id"]) for row in rows]
+        return events, ((rows[-1]["timestamp"], rows[-1]["id"]) if len(rows) == limit else None)
 
     def delete_events(self, task_id):
         with self.transaction():

@@ -20,6 +20,10 @@ class Models(Rows):
     def models_by_id(self, ids):
         return self.get_all("models", {"id": list(ids)}) if ids else []
 
+    def every_model(self):
+        """Every model, archived ones too, oldest first."""
+        return self.query("models", {}, ["created", "id"])
+
     def create_model(self, fields, identity):
         with self.transaction():
             return self._create("models", fields, user=identity["user"],
@@ -53,6 +57,7 @@ class Models(Rows):
                 raise errors.ModelCreatingTaskExists("and published, use force=True to delete",
                                                      task=model["task"])
             self.db.execute("DELETE FROM models WHERE id = ?", (model_id,))
+            self.db.execute("DELETE FROM events WHERE task = ?", (model_id,))  # Its own events.
             return model
 
     def archive_model(self, model_id, archive=True):

@@ -33,6 +33,10 @@ class Projects(Rows):
         """Every project but the hidden ones, by name."""
         return self.query("projects", order_by=["name"])
 
+    def every_project(self):
+        """Every project, hidden ones too, by name: each after the projects above it."""
+        return self.query("projects", {"search_hidden": True}, ["name"])
+
     def create_project(self, fields, identity):
         """Create a project; the projects its name places it under ("a" and "a/b" for "a/b/c")
         are created when missing (clearml-server bll/project/sub_projects.py _ensure_project).

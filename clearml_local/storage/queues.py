@@ -3,7 +3,7 @@
 Rules from clearml-server apiserver/bll/queue/queue_bll.py.
 """
 from .. import errors
-from .rows import Rows, _decode
+from .rows import Rows, _decode, now
 
 QUEUE_EDITABLE = ("name", "tags", "system_tags", "metadata")
 DEFAULT_QUEUE = "default"
@@ -51,6 +51,10 @@ class Queues(Rows):
         """{id: name} of every queue, hidden ones included."""
         return {row["id"]: row["name"] for row in self.db.execute("SELECT id, name FROM queues")}
 
+    def every_queue(self):
+        """Every queue, hidden ones too, by name."""
+        return self.query("queues", {"search_hidden": True}, ["name"])
+
     def queue_by_name(self, name):
         """The queue named exactly name, or None."""
         row = self.db.execute("SELECT id FROM queues WHERE name = ?", (name,)).fetchone()
@@ -80,6 +84,24 @@ class Queues(Rows):
                 self.set_task_status(entry["task"], "created", force=True,
                                      status_reason="queue deleted")
             self.db.execute("DELETE FROM queues WHERE id = ?", (queue_id,))
+
+    def add_queue_entry(self, queue_id, task_id, update_execution_queue=True):
+        """Put a task at the end of a queue, its status left as it is, and with
+        update_execution_queue make the queue its execution.queue (queues.add_task in ClearML
+        Server's services/queues.py and queue_bll.py). Raises TaskAlreadyQueued when it is in
+        that queue already."""
+        with self.transaction():
+            self._get("queues", queue_id)
+            task = self._get("tasks", task_id)
+            if self.db.execute("SELECT 1 FROM queue_entries WHERE queue = ? AND task = ?",
+                               (queue_id, task_id)).fetchone():
+                raise errors.TaskAlreadyQueued(f"task {task_id} is in queue {queue_id} already",
+                                               task=task_id)
+            self.db.execute("INSERT INTO queue_entries (queue, task, added) VALUES (?, ?, ?)",
+                            (queue_id, task_id, now()))
+            if update_execution_queue:
+                self._update("tasks", task_id, {
+                    "execution": dict(task["execution"], queue=queue_id)})
 
     def pop_queue(self, queue_id):
         """Take the first task of a queue, or None; each entry goes to exactly one caller."""

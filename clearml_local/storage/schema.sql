@@ -76,7 +76,8 @@ CREATE TABLE models (
     system_tags  TEXT NOT NULL DEFAULT '[]',
     labels       TEXT NOT NULL DEFAULT '{}',
     design       TEXT NOT NULL DEFAULT '{}',
-    metadata     TEXT NOT NULL DEFAULT '{}'
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    last_metrics TEXT NOT NULL DEFAULT '{}'  -- of the model's own scalar events
 );
 CREATE INDEX models_task ON models (task);
 
@@ -118,7 +119,9 @@ CREATE TABLE workers (
 );
 
 -- Every reported event: console lines, scalars, plots. The whole event is kept in doc.
+-- task: the task's id, or the model's for a model event (model_event in doc).
 -- key: an image's key, '' when it has none, NULL for a log line (events.py UPSERT_EVENT).
+-- no_iter: 1 when the event came without iter (iter then reads 0, its identity apart).
 CREATE TABLE events (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     task      TEXT NOT NULL,
@@ -129,9 +132,10 @@ CREATE TABLE events (
     key       TEXT,
     value     REAL,
     timestamp INTEGER NOT NULL,
-    doc       TEXT NOT NULL
+    doc       TEXT NOT NULL,
+    no_iter   INTEGER NOT NULL DEFAULT 0
 );
-CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key);
+CREATE UNIQUE INDEX events_identity ON events (task, type, metric, variant, iter, key, no_iter);
 -- Scalar curves are read from this index alone (events.py scalar_series): no table row visited.
 CREATE INDEX events_scalars ON events (task, metric, variant, iter, key, value, timestamp)
     WHERE type = 'training_stats_scalar';

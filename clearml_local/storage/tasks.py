@@ -31,6 +31,10 @@ class Tasks(Rows):
         """The tasks with the given ids that exist, hidden ones included."""
         return self.get_all("tasks", {"id": list(ids)}) if ids else []
 
+    def every_task(self):
+        """Every task, hidden and archived ones too, oldest first."""
+        return self.query("tasks", {"search_hidden": True}, ["created", "id"])
+
     # The reads the web UI's pages name (and the API's get_all could answer the same way).
 
     def task_rows(self, project=None, archived=False, columns=None):
@@ -91,18 +95,19 @@ class Tasks(Rows):
     def edit_hyper_params(self, task_id, items, replace="none", force=False):
         """Add or replace hyperparameters, items with a section and a name; replace 'section'
         empties the sections named first, 'all' every section (edit_params in ClearML Server's
-        bll/task/hyperparams.py). Only a created task unless force is set, or the items are
-        all of the 'properties' section; else InvalidTaskStatus."""
+        bll/task/hyperparams.py). Only a created task, or an in-progress one with force
+        (_task_for_update), unless the items are all of the 'properties' section; else
+        InvalidTaskStatus."""
         with self.transaction():
-            task = self.get_task(task_id)
+            task = self._task_for_update(
+                task_id, force, any_status=_properties_only(item["section"] for item in items))
             sections = {} if replace == "all" else {
                 k: dict(v) for k, v in task["hyperparams"].items()}
             if replace == "section":
                 sections.update({item["section"]: {} for item in items})
             for item in items:
                 sections.setdefault(item["section"], {})[item["name"]] = item
-            force = force or _properties_only(item["section"] for item in items)
-            return self.edit_task(task_id, {"hyperparams": sections}, force)
+            return self._edit("tasks", task_id, {"hyperparams": sections})
 
     def delete_hyper_params(self, task_id, keys, force=False):
         """Delete hyperparameters given as (section, name) pairs, a whole section when name
@@ -126,12 +131,13 @@ class Tasks(Rows):
 
     def edit_configuration(self, task_id, items, replace=False, force=False):
         """Add or replace configuration items by name, all of them with replace (edit_configuration
-        in ClearML Server's bll/task/hyperparams.py); only a created task unless force is set."""
+        in ClearML Server's bll/task/hyperparams.py); only a created task, or an in-progress one
+        with force (_task_for_update)."""
         with self.transaction():
-            task = self.get_task(task_id)
+            task = self._task_for_update(task_id, force)
             configuration = {} if replace else dict(task["configuration"])
             configuration.update({item["name"]: item for item in items})
-            return self.edit_task(task_id, {"configuration": configuration}, force)
+            return self._edit("tasks", task_id, {"configuration": configuration})
 
     def delete_configuration(self, task_id, names, force=False):
         """Delete configuration items by name (delete_configuration in ClearML Server's

@@ -13,8 +13,8 @@ from starlette.templating import Jinja2Templates
 from .. import errors
 from ..jsonio import StrictJSONResponse as JSONResponse
 from ..jsonio import dumps as strict_dumps
-from . import (actions, compare, csrf, downloads, edit, experiment, login, projects, render,
-               searches, session, settings, template_filters, workers)
+from . import (actions, compare, csrf, downloads, edit, experiment, login, model, projects,
+               render, searches, session, settings, template_filters, workers)
 from .headers import SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -37,6 +37,7 @@ PAGES = [
     Page("/projects/{project_id}/experiments", projects.experiments, "experiments.html"),
     Page("/projects/{project_id}/experiments/{task_id}", experiment.experiment,
          "experiment.html"),
+    Page("/projects/{project_id}/models/{model_id}", model.model, "model.html"),
     Page("/projects/{project_id}/experiments/{task_id}/edit", edit.edit_page, "edit.html",
          post=edit.save),
     Page("/compare", compare.compare, "compare.html"),

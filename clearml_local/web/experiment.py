@@ -4,6 +4,7 @@ import logging
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+from ..services.events import SINGLE_VALUE_ITERATION
 from . import actions, downloads, rules, samples, searches, summary
 
 log = logging.getLogger("clearml_local.web")
@@ -49,8 +50,8 @@ def experiment(server, query, project_id, task_id):
                           for name, entry in (task.get("configuration") or {}).items()],
         "execution": _execution(task),
         "metrics": list(row["metrics"].values()),
-        "scalars": _scalars(storage.scalar_series([task_id]).get(task_id, {})),
-        "plots": _plots(storage.get_events(task_id, "plot")),
+        "scalars": scalar_charts(storage.scalar_series([task_id]).get(task_id, {})),
+        "plots": latest_plots(storage.get_events(task_id, "plot")),
         "debug_samples": samples.by_variant(server, storage.get_events(task_id,
                                                                        samples.EVENT_TYPE)),
         "log": _log(storage, task_id, query.get("log") == "all"),
@@ -115,16 +116,25 @@ def _execution(task):
             "docker": (task.get("container") or {}).get("image") or ""}
 
 
-def _scalars(by_metric):
-    """One chart per metric, its variants overlaid; monitoring charts go last."""
+def scalar_charts(by_metric):
+    """One chart per metric, its variants overlaid; monitoring charts go last. Single values
+    (report_single_value) are in the metrics table, not charted, as in ClearML's web UI."""
     charts = [{"metric": metric,
                "series": [summary.series(points, variant, POINTS_PER_SERIES)
                           for variant, points in sorted(variants.items())]}
-              for metric, variants in by_metric.items()]
+              for metric, variants in _iterations_only(by_metric).items()]
     return sorted(charts, key=lambda c: (not summary.is_result(c["metric"]), c["metric"].lower()))
 
 
-def _plots(events):
+def _iterations_only(by_metric):
+    kept = {metric: {variant: [p for p in points if p[0] != SINGLE_VALUE_ITERATION]
+                     for variant, points in variants.items()}
+            for metric, variants in by_metric.items()}
+    return {metric: {variant: points for variant, points in variants.items() if points}
+            for metric, variants in kept.items() if any(variants.values())}
+
+
+def latest_plots(events):
     """The latest figure of each reported plot (report_table, report_plotly, ...)."""
     latest = {}
     for event in events:
@@ -179,5 +189,6 @@ def _models(server, task):
                        "id": entry.get("model"), "model_name": model.get("name"),
                        "framework": model.get("framework"), "uri": model.get("uri"),
                        "ready": model.get("ready"),
+                       "url": summary.model_url(model) if model else None,
                        "download_url": downloads.link(server, model.get("uri"))})
     return models

@@ -1,6 +1,7 @@
 """Debug samples: the images and media a task reported (report_image, report_media)."""
 from urllib.parse import unquote, urlsplit
 
+from ..services.event_selection import shown_images
 from . import downloads
 
 EVENT_TYPE = "training_debug_image"  # The SDK reports images and media alike as this type.
@@ -32,9 +33,10 @@ def sample(server, event):
 
 
 def by_variant(server, events, limit=PER_VARIANT):
-    """[{metric, variant, samples}] with each variant's newest iterations first."""
+    """[{metric, variant, samples}] with each variant's newest iterations first: those
+    events.debug_images shows (a file overwritten since is not shown under its old iteration)."""
     grouped = {}
-    for event in events:
+    for event in shown_images(events):
         key = (str(event.get("metric") or ""), str(event.get("variant") or ""))
         grouped.setdefault(key, []).append(event)
     return [{"metric": metric, "variant": variant, "samples": [

@@ -20,6 +20,10 @@ def task_url(task):
     return f"/projects/{task.get('project') or '*'}/experiments/{task['id']}"
 
 
+def model_url(model):
+    return f"/projects/{model.get('project') or '*'}/models/{model['id']}"
+
+
 def params(task):
     """{"Section/name": value} of a task's hyperparameters, in the order they were reported."""
     return {f"{section}/{name}": entry.get("value", "")
