@@ -36,6 +36,7 @@ server: setup
 stop:
 	scripts/run_search.sh --stop-server
 
-## Speed, side by side with the alternatives.
-bench: setup
-	$(PY) benchmarks/run.py
+## Speed, side by side with the alternatives (about 22 minutes on 2 cores; BENCH_ARGS=--quick
+## for a small run).
+bench: setup browser
+	$(PY) benchmarks/run.py $(BENCH_ARGS)

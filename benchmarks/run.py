@@ -1,29 +1,46 @@
-"""Run every benchmark one after the other, print the tables, write results.json (`make bench`).
+"""Run every benchmark, print each table and target verdict, write results.json and the README's
+results from it (`make bench`).
 
-MLflow, the alternative two of them compare with, is installed on first use into its own
+MLflow and Optuna, the alternatives compared with, are installed on first use into their own
 environment, benchmarks/.venv-mlflow, from benchmarks/requirements.txt, so that the project's
-.venv stays as requirements.txt makes it. Each benchmark also runs alone:
-    .venv/bin/python benchmarks/bench_tracking_server.py
-    .venv/bin/python benchmarks/bench_tracking_sdk.py
-    .venv/bin/python benchmarks/bench_search.py
+.venv stays as requirements.txt makes it. A run at full size of every benchmark, all of which
+succeeded, writes benchmarks/results.json and renders benchmarks/README.md's results and
+scaling.png from it; any other run (--quick, --only, a failure) writes results-partial.json.
 """
 import argparse
-import datetime
-import os
-import platform
 import subprocess
 import sys
+import tempfile
 import time
+import traceback
+from pathlib import Path
 
-import bench_scale
+import bench_ingest
+import bench_latency
+import bench_launch
+import bench_pages
+import bench_reads
+import bench_scaling
 import bench_search
-import bench_tracking_sdk
-import bench_tracking_server
+import bench_storage
+import figures as results
+import render_readme
 import targets
 from servers import BENCHMARKS, MLFLOW_PYTHON, MLFLOW_VENV, ROOT
 
 REQUIREMENTS = BENCHMARKS / "requirements.txt"
 INSTALLED = MLFLOW_VENV / ".installed"
+BENCHMARKS_IN_ORDER = {"launch": bench_launch, "ingest": bench_ingest, "reads": bench_reads,
+                       "latency": bench_latency, "storage": bench_storage, "pages": bench_pages,
+                       "scaling": bench_scaling, "search": bench_search}
+# The figures the issue asks results.json for (each also has its <key>_range).
+KEYS = ("launch_sdk_clones_per_s", "launch_api_clones_per_s", "optuna_default_trials_per_s",
+        "optuna_wal_trials_per_s", "ingest_sdk_points_per_s", "mlflow_sdk_points_per_s",
+        "ingest_server_points_per_s", "mlflow_server_points_per_s", "compare_read_s",
+        "mlflow_bulk_interval_read_s", "compare_floor_s", "api_p50_ms", "api_p99_ms",
+        "floor_p50_ms", "search_wall_s", "bare_trainings_s", "clone_overhead_s",
+        "bare_import_s", "compare_page_interactive_s", "experiments_page_interactive_s",
+        "disk_bytes_per_point", "mlflow_disk_bytes_per_point", "server_rss_mb_1m_points")
 
 
 def install_mlflow():
@@ -38,38 +55,55 @@ def install_mlflow():
     INSTALLED.touch()
 
 
-def describe_machine():
-    """One line naming the date, the machine and the versions compared."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                            capture_output=True).stdout.strip() or "unknown"
-    mlflow = subprocess.run([str(MLFLOW_PYTHON), "-c", "import mlflow; print(mlflow.__version__)"],
-                            text=True, capture_output=True).stdout.strip()
-    from clearml import __version__ as clearml_version
-    return (f"{datetime.date.today()}, {os.cpu_count()} cores, {platform.system()} "
-            f"{platform.machine()}, Python {platform.python_version()}; clearml {clearml_version}, "
-            f"mlflow {mlflow}; commit {commit}")
+def run_all(names, figures, quick, rounds):
+    """Run the named benchmarks in order; the names of those that failed (each one's error is
+    printed and the others still run)."""
+    failed = []
+    for name in names:
+        print(f"\n## {name}\n", flush=True)
+        started = time.perf_counter()
+        try:
+            module = BENCHMARKS_IN_ORDER[name]
+            with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+                module.measure(figures, module.QUICK if quick else module.SIZES, rounds,
+                               Path(tmp))
+            module.print_tables(figures)
+        except Exception:  # One broken benchmark must not lose the others' figures.
+            traceback.print_exc()
+            failed.append(name)
+        print(f"({name}: {time.perf_counter() - started:.0f} s)", flush=True)
+    return failed
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="rounds of the two tracking benchmarks (default: %(default)s)")
-    parser.add_argument("--skip-tracking", action="store_true",
-                        help="only the scale and search benchmarks (all results.json needs)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (default: %(default)s)")
     parser.add_argument("--quick", action="store_true",
-                        help="a tenth of the scale benchmark's sizes, to try things out")
+                        help="small sizes, to try things out (writes results-partial.json)")
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS_IN_ORDER), default=None,
+                        help="only these benchmarks (writes results-partial.json)")
     args = parser.parse_args()
     install_mlflow()
-    started = time.perf_counter()
-    print(f"Benchmarks: {describe_machine()}", flush=True)
-    if not args.skip_tracking:
-        bench_tracking_server.run(rounds=args.rounds)
-        bench_tracking_sdk.run(rounds=args.rounds)
-    figures = bench_scale.run(quick=args.quick)
-    figures.update(bench_search.run() or {})
-    targets.report(figures, quick=args.quick)
-    print(f"All benchmarks took {(time.perf_counter() - started) / 60:.1f} minutes.")
+    started = time.time()
+    facts = results.run_facts(args.rounds, args.quick)
+    print(f"Benchmarks at {facts['commit'][:10]}{' (dirty tree)' if facts['dirty'] else ''}, "
+          f"{facts['machine']}, load average {facts['load_before']}", flush=True)
+    figures = results.Figures()
+    names = args.only or list(BENCHMARKS_IN_ORDER)
+    failed = run_all(names, figures, args.quick, args.rounds)
+    verdicts = targets.report(figures)
+    missing = [key for key in KEYS if not figures.has(key)]
+    if missing:
+        print(f"Not measured: {', '.join(missing)}")
+    complete = not failed and not missing and args.rounds >= 3 and not args.quick
+    path = results.write(facts, figures, KEYS, verdicts, complete, started)
+    print(f"Wrote {path.relative_to(ROOT)}")
+    if path == results.RESULTS:
+        render_readme.render(path)
+        print(f"Rendered {render_readme.README.relative_to(ROOT)} and its plot from it")
+    print(f"All benchmarks took {(time.time() - started) / 60:.1f} minutes.")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,5 +1,6 @@
-"""Fill a clearml_local server over its API with what the scale benchmarks read: experiments with
-hyperparameters and long scalar curves (as the SDK sends them: tasks.create, events.add_batch)."""
+"""Fill a clearml_local server over its API with what the read benchmarks read: experiments with
+hyperparameters and long scalar curves (as the SDK sends them: tasks.create, events.add_batch).
+api: a plain_http.ClearMLHTTP."""
 import json
 import time
 
@@ -43,7 +44,7 @@ def add_curves(api, task_ids, series, iterations):
 def send(api, lines):
     """Send the pending lines and empty the list."""
     if lines:
-        api.call("events.add_batch", lines=lines)
+        api.add_batch(lines)
         lines.clear()
 
 
@@ -53,3 +54,21 @@ def add_results(api, task_ids):
              for n, task_id in enumerate(task_ids)]
     for first in range(0, len(lines), BATCH):
         send(api, lines[first:first + BATCH])
+
+
+def compare_set(api, name, experiments, series, iterations):
+    """A template and its experiments clones with series curves of iterations points each, and
+    a result each; returns the template's id (the compare page's parent=)."""
+    project = api.call("projects.create", {"name": name})["id"]
+    template = create_tasks(api, project, 1, prefix="template")[0]
+    clones = create_tasks(api, project, experiments, parent=template)
+    add_curves(api, clones, series, iterations)
+    add_results(api, clones)
+    return template
+
+
+def project_of(api, name, experiments):
+    """A project of that many experiments, each with a result; returns its id."""
+    project = api.call("projects.create", {"name": name})["id"]
+    add_results(api, create_tasks(api, project, experiments))
+    return project

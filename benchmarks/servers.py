@@ -1,4 +1,5 @@
 """Start and stop the servers the benchmarks compare, on free loopback ports, and time things."""
+import json
 import os
 import signal
 import socket
@@ -17,6 +18,7 @@ sys.path.insert(0, str(ROOT))  # The benchmarks use the project's own modules.
 from clearml_local.settings import parse_client_environment  # noqa: E402
 
 BENCHMARKS = ROOT / "benchmarks"
+WORKLOADS = BENCHMARKS / "workloads"
 MLFLOW_VENV = BENCHMARKS / ".venv-mlflow"
 MLFLOW_PYTHON = MLFLOW_VENV / "bin" / "python"
 
@@ -29,6 +31,12 @@ class Server:
     process: subprocess.Popen
     url: str
     env: dict
+    data_dir: Path = None
+
+    @property
+    def database(self):
+        """The server's SQLite file."""
+        return self.data_dir / ("clearml.db" if self.name == "clearml_local" else "mlflow.db")
 
     def stop(self):
         """Stop the server and every process it started (MLflow starts workers and job runners)."""
@@ -46,11 +54,7 @@ class Server:
 
     def cpu_seconds(self):
         """CPU time the server process has used so far (Linux /proc), or None elsewhere."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
+        return cpu_seconds(self.process.pid)
 
     def __enter__(self):
         return self
@@ -83,6 +87,45 @@ class ClearMLAPI:
         return answer["data"]
 
 
+def cpu_seconds(pid):
+    """CPU time (user + system) process pid has used so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _group(group):
+    """The pids of every process in process group `group` (Linux /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[2]) == group:
+                yield int(stat.parent.name)
+        except (OSError, ValueError, IndexError):
+            continue
+
+
+def group_cpu_seconds(group):
+    """CPU time every process of process group `group` (a server started in a session of its
+    own, with its workers) has used so far; exited children are not counted."""
+    return sum(cpu_seconds(pid) or 0.0 for pid in _group(group))
+
+
+def group_rss_mb(group):
+    """Resident memory in MB of every process of process group `group`, or None."""
+    total = None
+    for pid in _group(group):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total = (total or 0) + int(line.split()[1]) / 1024
+    return total
+
+
 def clean_environment():
     """os.environ without any ClearML or MLflow setting that could point a run elsewhere."""
     return {key: value for key, value in os.environ.items()
@@ -110,7 +153,7 @@ def start_clearml_local(data_dir):
         env_file = data_dir / "clearml.env"
         settings = parse_client_environment(env_file.read_text() if env_file.exists() else "")
     env = {**settings, "CLEARML_CONFIG_FILE": str(data_dir / "clearml.conf")}
-    server = Server("clearml_local", process, settings["CLEARML_API_HOST"], env)
+    server = Server("clearml_local", process, settings["CLEARML_API_HOST"], env, data_dir)
     _wait_until_up(server, lambda: requests.get(
         f"{server.url}/auth.login", timeout=5,
         auth=(settings["CLEARML_API_ACCESS_KEY"], settings["CLEARML_API_SECRET_KEY"])))
@@ -134,7 +177,7 @@ def start_mlflow(data_dir, workers=None):
          *(["--workers", str(workers)] if workers else [])],
         cwd=data_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    server = Server("mlflow", process, url, {"MLFLOW_TRACKING_URI": url})
+    server = Server("mlflow", process, url, {"MLFLOW_TRACKING_URI": url}, data_dir)
     _wait_until_up(server, lambda: requests.get(f"{url}/health", timeout=5).raise_for_status())
     return server
 
@@ -169,6 +212,16 @@ def require_mlflow():
                  "into benchmarks/.venv-mlflow), or:\n"
                  f"  python3 -m venv {MLFLOW_VENV}\n"
                  f"  {MLFLOW_PYTHON} -m pip install -r {BENCHMARKS / 'requirements.txt'}")
+
+
+def run_json(command, env, cwd, timeout=1800):
+    """Run a workload script; the JSON object its last output line holds."""
+    result = subprocess.run([str(part) for part in command], cwd=cwd, env=env, text=True,
+                            capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise RuntimeError(f"{Path(str(command[1])).name} exited {result.returncode}:\n"
+                           f"{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def median(values):

@@ -1,8 +1,9 @@
 """Report scalar points through the clearml SDK's Logger, flush, read them all back; print JSON.
 
-Usage: python ingest_clearml.py SERIES ITERATIONS. Timed: SERIES x ITERATIONS report_scalar calls,
-Task.close() (which returns once every event is sent; Logger.flush(wait=True) may return while
-the last batches are still on their way), then Task.get_reported_scalars of all the points.
+Usage: python ingest_clearml.py SERIES ITERATIONS. Timed ("seconds"): SERIES x ITERATIONS
+report_scalar calls and Task.close() (which returns once every event is sent;
+Logger.flush(wait=True) may return while the last batches are still on their way). Then, timed
+apart ("read"), Task.get_reported_scalars of all the points, which are counted.
 """
 import json
 import sys
@@ -26,5 +27,5 @@ closed = time.perf_counter()
 scalars = Task.get_task(task_id=task.id).get_reported_scalars(max_samples=0)
 stored = sum(len(points["y"]) for variants in scalars.values() for points in variants.values())
 end = time.perf_counter()
-print(json.dumps({"seconds": end - start, "report": reported - start, "flush": closed - reported,
+print(json.dumps({"seconds": closed - start, "report": reported - start, "flush": closed - reported,
                   "read": end - closed, "stored": stored, "expected": series * iterations}))

@@ -2,6 +2,11 @@
 from . import leaderboard, objective, samples, summary
 
 POINTS_PER_SERIES = 500
+# Points one overlay chart draws in all: a chart of many curves draws fewer of each, so that
+# 100 overlaid experiments do not send and draw 150,000 points (benchmarks/bench_pages.py); the
+# default 20 lines keep their 500 each. A curve keeps at least MIN_POINTS_PER_SERIES.
+POINTS_PER_CHART = 20_000
+MIN_POINTS_PER_SERIES = 100
 
 
 def compare(server, query):
@@ -80,16 +85,25 @@ def _dimension(label, values):
 
 
 def _overlay(storage, rows, metric_names):
-    """One chart per chosen metric: a line per experiment and variant, colour per experiment."""
+    """One chart per chosen metric: a line per experiment and variant, colour per experiment;
+    each line downsampled to its share of the chart's points (points_per_line)."""
     series = storage.scalar_series([row["id"] for row in rows], metric_names) if rows else {}
     charts = []
     for metric in metric_names:
+        curves = [(group, row, series.get(row["id"], {}).get(metric, {}))
+                  for group, row in enumerate(rows)]
+        limit = points_per_line(sum(len(variants) for _, _, variants in curves))
         lines = []
-        for group, row in enumerate(rows):
-            variants = series.get(row["id"], {}).get(metric, {})
+        for group, row, variants in curves:
             for dash, (variant, points) in enumerate(sorted(variants.items())):
                 name = row["name"] if len(variants) == 1 else f"{row['name']} · {variant}"
-                lines.append(dict(summary.series(points, name, POINTS_PER_SERIES),
-                                  group=group, dash=dash))
+                lines.append(dict(summary.series(points, name, limit), group=group, dash=dash))
         charts.append({"metric": metric, "series": lines})
     return charts
+
+
+def points_per_line(lines):
+    """How many points each of a chart's lines keeps: POINTS_PER_CHART shared among them,
+    at most POINTS_PER_SERIES and at least MIN_POINTS_PER_SERIES each."""
+    share = POINTS_PER_CHART // lines if lines else POINTS_PER_SERIES
+    return max(MIN_POINTS_PER_SERIES, min(POINTS_PER_SERIES, share))
